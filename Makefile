@@ -1,0 +1,52 @@
+# Antibody: make test and make demo work on a fresh Debian machine (as root
+# or with sudo for the one-time system packages).
+
+GO          ?= go
+BIN         := bin/antibody
+STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
+SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+.PHONY: all deps build test demo bench lint fuzz update
+
+all: build
+
+# System packages the build needs (libyara for the YARA engine, via cgo).
+# A no-op when they are already installed.
+deps:
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists yara; then \
+		echo "installing libyara-dev and pkg-config"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y libyara-dev pkg-config; \
+	fi
+
+build: deps
+	$(GO) build -o $(BIN) ./cmd/antibody
+
+# go vet, then every test with the race detector.
+test: deps
+	$(GO) vet ./...
+	$(GO) test -race -count=1 ./...
+
+# The main job on the example workspace: today, check the finding and its
+# evidence and summarise it. Later stages (generate, test, report) join here.
+demo: build
+	$(BIN) validate testdata/example
+
+bench: deps
+	$(GO) test -run '^$$' -bench . -benchmem ./...
+
+lint: deps
+	@unformatted=$$(gofmt -l $$(git ls-files '*.go')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt would change: $$unformatted"; exit 1; fi
+	$(GO) vet ./...
+	$(GO) run $(STATICCHECK) ./...
+
+# Run each fuzzer for a short while (FUZZTIME=5m for longer).
+FUZZTIME ?= 30s
+fuzz:
+	$(GO) test ./findings -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./findings -run '^$$' -fuzz FuzzParseWorkspace -fuzztime $(FUZZTIME)
+
+# Regenerate committed generated files: the finding JSON Schema, the field
+# reference, the example samples and the CLI goldens.
+update:
+	ANTIBODY_UPDATE=1 $(GO) test ./findings ./internal/example ./internal/cli
