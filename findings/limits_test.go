@@ -1,6 +1,8 @@
 package findings
 
 import (
+	"fmt"
+	"time"
 	"bytes"
 	"os"
 	"path/filepath"
@@ -123,6 +125,15 @@ func FuzzParse(f *testing.F) {
 	f.Add([]byte("schema: antibody/finding/v1\ntimeline: {first_action: {at: 2026-03-02T00:00:00Z, fidelity: week}}\n"))
 	f.Add([]byte(`{"schema":"antibody/finding/v1","behaviors":[{"id":"b","match":{"a|b":1}}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
+		done := make(chan struct{})
+		go func() {
+			select {
+			case <-done:
+			case <-time.After(3 * time.Second):
+				panic(fmt.Sprintf("Parse took over 3s on %q", data))
+			}
+		}()
+		defer close(done)
 		fd, ps := Parse("fuzz.yaml", data)
 		for _, p := range ps {
 			if p.Code == "" || p.Message == "" {

@@ -22,7 +22,9 @@ line as file:line:col: code: message. Exit code 2 when anything is invalid.`,
 			if len(args) == 0 {
 				args = []string{"."}
 			}
+			g.log.Debug("validate", "paths", args)
 			rep := findings.Validate(args)
+			g.log.Debug("validated", "files", len(rep.Files), "problems", len(rep.Problems))
 			var err error
 			if g.format == "json" {
 				err = writeJSON(g.stdout, map[string]any{"version": 1, "ok": rep.OK(), "files": rep.Files, "problems": rep.Problems})

@@ -13,7 +13,6 @@ var (
 	fs01  = &host{name: "FS01", ip: "10.20.13.5", sysmonBase: 1_204_552, securityBase: 9_871_020}
 	adm03 = &host{name: "ADM-03", ip: "10.20.9.11", sysmonBase: 220_981, securityBase: 804_337}
 
-	hosts = []*host{ws07, ws12, fs01, adm03}
 )
 
 const (
