@@ -1,13 +1,13 @@
 package findings
 
 import (
-	"fmt"
-	"time"
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"

@@ -12,7 +12,6 @@ var (
 	ws12  = &host{name: "WS-FIN-12", ip: "10.20.4.52", sysmonBase: 377_410, securityBase: 1_902_114}
 	fs01  = &host{name: "FS01", ip: "10.20.13.5", sysmonBase: 1_204_552, securityBase: 9_871_020}
 	adm03 = &host{name: "ADM-03", ip: "10.20.9.11", sysmonBase: 220_981, securityBase: 804_337}
-
 )
 
 const (
