@@ -306,7 +306,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		d.decode(val, v.Field(f.index), join(path, f.name))
 	}
 	for _, f := range fs {
-		if f.required && !seen[f.name] {
+		if f.required && !seen[f.name] && !(path == "" && f.name == "schema") { // checkSchema reports that one
 			d.problem(n, CodeRequired, "%s has no %q (expected it; it is required)", describe(path), f.name)
 		}
 	}

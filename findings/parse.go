@@ -3,6 +3,8 @@ package findings
 import (
 	"fmt"
 	"reflect"
+	"slices"
+	"strings"
 
 	"gopkg.in/yaml.v3"
 )
@@ -20,7 +22,7 @@ func Parse(name string, data []byte) (*Finding, Problems) {
 	}
 	f := &Finding{File: name}
 	d := &decoder{file: name, pos: map[string]Pos{"": {root.Line, root.Column}}}
-	if !checkSchema(d, root, SchemaV1, "finding") {
+	if !checkSchema(d, root, reflect.TypeFor[Finding](), SchemaV1, "finding") {
 		return nil, d.problems
 	}
 	d.decode(root, reflect.ValueOf(f).Elem(), "")
@@ -36,7 +38,7 @@ func Parse(name string, data []byte) (*Finding, Problems) {
 // checkSchema looks at the schema key before anything else: a document of
 // another kind or version would otherwise drown in unknown-key problems.
 // It returns false when decoding should stop.
-func checkSchema(d *decoder, root *yaml.Node, want, what string) bool {
+func checkSchema(d *decoder, root *yaml.Node, t reflect.Type, want, what string) bool {
 	for i := 0; i+1 < len(root.Content); i += 2 {
 		k, v := root.Content[i], root.Content[i+1]
 		if k.Value != "schema" {
@@ -46,6 +48,22 @@ func checkSchema(d *decoder, root *yaml.Node, want, what string) bool {
 			return true
 		}
 		d.problem(v, CodeSchema, "schema %s is not supported (expected schema: %s)", quoteNode(v), want)
+		return false
+	}
+	// Without a schema key, decide whether this is a finding missing its
+	// first line (report everything) or another kind of file (say so once).
+	var keys []string
+	known := false
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k := root.Content[i].Value
+		keys = append(keys, k)
+		known = known || slices.ContainsFunc(fieldsOf(t), func(f field) bool { return f.name == k })
+	}
+	if !known {
+		if len(keys) > 6 {
+			keys = append(keys[:6], "...")
+		}
+		d.problem(root, CodeSchema, "this is not a %s: no schema key and none of its sections (found keys %s; expected schema: %s)", what, strings.Join(keys, ", "), want)
 		return false
 	}
 	d.problem(root, CodeSchema, "no schema key (expected schema: %s as the first line of a %s)", want, what)

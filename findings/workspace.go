@@ -79,7 +79,7 @@ func ParseWorkspace(name string, data []byte) (*Workspace, Problems) {
 	}
 	w := &Workspace{File: name, Root: filepath.Dir(name)}
 	d := &decoder{file: name, pos: map[string]Pos{"": {root.Line, root.Column}}}
-	if !checkSchema(d, root, WorkspaceSchemaV1, "workspace settings file") {
+	if !checkSchema(d, root, reflect.TypeFor[Workspace](), WorkspaceSchemaV1, "workspace settings file") {
 		return nil, d.problems
 	}
 	d.decode(root, reflect.ValueOf(w).Elem(), "")
