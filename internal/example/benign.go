@@ -2,6 +2,7 @@ package example
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -124,14 +125,7 @@ func (g *gen) workstationDay(h *host, user string, hp *hostProcs, day time.Time)
 	}
 }
 
-func userName(user string) string {
-	for i := len(user) - 1; i >= 0; i-- {
-		if user[i] == '\\' {
-			return user[i+1:]
-		}
-	}
-	return user
-}
+func userName(user string) string { return user[strings.LastIndex(user, `\`)+1:] }
 
 // t returns when a process was started; processes here only need a time
 // after their parent's day began.
@@ -191,7 +185,7 @@ func (g *gen) serverDay(h *host, hp *hostProcs, day time.Time, adminPsExec bool)
 		ex := &proc{guid: g.guid(), pid: g.pid(), image: explorer, cmd: explorer, user: userAdmin, integrity: "High", logonID: lid, cwd: `C:\Users\adm.kowalski\`}
 		ps := g.process(h, t.Add(2*time.Minute), ex, powershell, `"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" `, userAdmin, "High", "")
 		for _, c := range []string{`"C:\Windows\system32\robocopy.exe" D:\Shares\Finance \\BKP-REPO01\finance-mirror /MIR /R:1 /W:1 /LOG:C:\Logs\robocopy-finance.log`, `"C:\Windows\system32\schtasks.exe" /query /fo LIST /v`, `"C:\Windows\system32\whoami.exe" /groups`} {
-			image := `C:\Windows\System32\` + c[len(`"C:\Windows\system32\`):indexOf(c, `.exe"`)] + ".exe"
+			image := `C:\Windows\System32\` + c[len(`"C:\Windows\system32\`):strings.Index(c, `.exe"`)] + ".exe"
 			g.process(h, g.jitter(t.Add(3*time.Minute), 1800), ps, image, c, userAdmin, "High", "")
 		}
 	}
@@ -205,15 +199,6 @@ func (g *gen) serverDay(h *host, hp *hostProcs, day time.Time, adminPsExec bool)
 		gp := g.process(h, t.Add(time.Second), svc, `C:\Windows\System32\gpupdate.exe`, `"gpupdate" /force`, userAdmin, "High", "")
 		gp.logonID = lid
 	}
-}
-
-func indexOf(s, sub string) int {
-	for i := 0; i+len(sub) <= len(s); i++ {
-		if s[i:i+len(sub)] == sub {
-			return i
-		}
-	}
-	return -1
 }
 
 // adminDay records a normal day on the administrators' workstation,
