@@ -256,7 +256,7 @@ func (f *Finding) checkSelection(m map[string]any, p string, add func(string, st
 		}
 		for _, mod := range parts[1:] {
 			if !slices.Contains(sigmaModifiers, mod) {
-				add(p+"."+k, CodeFormat, "key %q uses modifier %q, which Sigma does not define (expected one of %s)", k, mod, strings.Join(sigmaModifiers[:17], ", ")+", ...")
+				add(p+"."+k, CodeFormat, "key %q uses modifier %q, which Sigma does not define (expected one of %s)", k, mod, strings.Join(sigmaModifiers, ", "))
 			}
 		}
 	}
@@ -338,7 +338,7 @@ func (t *Timeline) Milestones() map[string]*Milestone {
 	return all
 }
 
-// before reports whether a is after b by more than their fidelity allows.
+// after reports whether a is after b by more than their fidelity allows.
 func after(a, b time.Time, fa, fb Fidelity) bool {
 	return a.Sub(b) > max(fa.Tolerance(), fb.Tolerance())
 }

@@ -39,7 +39,7 @@ type nodeDecoder interface {
 type decoder struct {
 	file     string
 	problems Problems
-	pos      map[string]Pos
+	pos      positions
 	nodes    int
 }
 
@@ -178,26 +178,13 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 		}
 		v.Set(s)
 	case reflect.Map:
-		if n.Kind != yaml.MappingNode {
-			d.problem(n, CodeType, "%s is a %s (expected a mapping)", describe(path), kindName(n))
-			return
-		}
 		m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-		seen := map[string]bool{}
-		for i := 0; i+1 < len(n.Content); i += 2 {
-			k, val := n.Content[i], n.Content[i+1]
-			if k.Kind != yaml.ScalarNode {
-				d.problem(k, CodeType, "key in %s is a %s (expected a string key)", describe(path), kindName(k))
-				continue
-			}
-			if seen[k.Value] {
-				d.problem(k, CodeDuplicate, "key %q appears twice in %s (expected each key once)", k.Value, describe(path))
-				continue
-			}
-			seen[k.Value] = true
+		if !d.pairs(n, path, func(k, val *yaml.Node) {
 			ev := reflect.New(v.Type().Elem()).Elem()
 			d.decode(val, ev, path+"."+k.Value)
 			m.SetMapIndex(reflect.ValueOf(k.Value).Convert(v.Type().Key()), ev)
+		}) {
+			return
 		}
 		v.Set(m)
 	case reflect.Interface:
@@ -275,35 +262,48 @@ func fieldsOf(t reflect.Type) []field {
 	return fs
 }
 
-func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+// pairs calls each for every key/value of mapping n, after checking that
+// n is a mapping, its keys are strings and none repeats. It reports
+// whether n was a mapping.
+func (d *decoder) pairs(n *yaml.Node, path string, each func(k, v *yaml.Node)) bool {
 	if n.Kind != yaml.MappingNode {
 		d.problem(n, CodeType, "%s is a %s (expected a mapping)", describe(path), kindName(n))
-		return
+		return false
 	}
-	fs := fieldsOf(v.Type())
 	seen := map[string]bool{}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, val := n.Content[i], n.Content[i+1]
-		if k.Kind != yaml.ScalarNode {
+		switch {
+		case k.Kind != yaml.ScalarNode:
 			d.problem(k, CodeType, "key in %s is a %s (expected a string key)", describe(path), kindName(k))
-			continue
+		case seen[k.Value]:
+			d.problem(k, CodeDuplicate, "key %q appears twice in %s (expected each key once)", k.Value, describe(path))
+		default:
+			seen[k.Value] = true
+			each(k, val)
 		}
+	}
+	return true
+}
+
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	fs := fieldsOf(v.Type())
+	seen := map[string]bool{}
+	if !d.pairs(n, path, func(k, val *yaml.Node) {
 		idx := slices.IndexFunc(fs, func(f field) bool { return f.name == k.Value })
 		if idx < 0 {
 			d.problem(k, CodeUnknownKey, "unknown key %q in %s%s", k.Value, describe(path), expectKeys(fs, k.Value))
-			continue
+			return
 		}
-		if seen[k.Value] {
-			d.problem(k, CodeDuplicate, "key %q appears twice in %s (expected each key once)", k.Value, describe(path))
-			continue
-		}
-		seen[k.Value] = true
 		f := fs[idx]
+		seen[f.name] = true
 		if f.required && isNull(val) {
 			d.problem(val, CodeRequired, "%s is empty (expected a value)", describe(join(path, f.name)))
-			continue
+			return
 		}
 		d.decode(val, v.Field(f.index), join(path, f.name))
+	}) {
+		return
 	}
 	for _, f := range fs {
 		if f.required && !seen[f.name] && !(path == "" && f.name == "schema") { // checkSchema reports that one

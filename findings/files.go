@@ -23,18 +23,14 @@ func CheckFiles(f *Finding, root string) Problems {
 		if e.Path == "" || checkRelPath(e.Path) != "" {
 			continue // reported by Parse
 		}
-		full, msg := resolveInside(root, e.Path)
+		full, code, msg := resolveInside(root, e.Path)
 		if msg != "" {
-			code := CodePath
-			if strings.HasPrefix(msg, "does not exist") {
-				code = CodeMissingFile
-			}
 			ps = append(ps, f.problem(p+".path", code, "evidence %q: %s %s", e.ID, e.Path, msg))
 			continue
 		}
-		sum, err := fileSHA256(full)
+		sum, err := FileSHA256(full)
 		if err != nil {
-			ps = append(ps, f.problem(p+".path", CodeMissingFile, "evidence %q: cannot read %s: %v", e.ID, e.Path, errors.Unwrap(err)))
+			ps = append(ps, f.problem(p+".path", CodeMissingFile, "evidence %q: cannot read %s: %v", e.ID, e.Path, unwrapPath(err)))
 			continue
 		}
 		if e.SHA256 != "" && len(e.SHA256) == 64 && !strings.EqualFold(sum, e.SHA256) {
@@ -42,11 +38,7 @@ func CheckFiles(f *Finding, root string) Problems {
 		}
 	}
 	if rr := f.ResponseReview; rr != nil && rr.Playbook != "" && checkRelPath(rr.Playbook) == "" {
-		if _, msg := resolveInside(root, rr.Playbook); msg != "" {
-			code := CodePath
-			if strings.HasPrefix(msg, "does not exist") {
-				code = CodeMissingFile
-			}
+		if _, code, msg := resolveInside(root, rr.Playbook); msg != "" {
 			ps = append(ps, f.problem("response_review.playbook", code, "playbook %s %s", rr.Playbook, msg))
 		}
 	}
@@ -56,31 +48,31 @@ func CheckFiles(f *Finding, root string) Problems {
 
 // resolveInside joins rel to root and checks that the result, with
 // symbolic links followed, is a regular file inside root. It returns the
-// path and "" or a reason that completes "<path> ...".
-func resolveInside(root, rel string) (string, string) {
+// resolved path, or a problem code and a reason that completes "<path> ...".
+func resolveInside(root, rel string) (path, code, msg string) {
 	full := filepath.Join(root, filepath.FromSlash(rel))
 	realRoot, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return "", fmt.Sprintf("cannot be checked: workspace root %s: %v", root, unwrapPath(err))
+		return "", CodeMissingFile, fmt.Sprintf("cannot be checked: workspace root %s: %v", root, unwrapPath(err))
 	}
 	real, err := filepath.EvalSymlinks(full)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return "", fmt.Sprintf("does not exist in the workspace %q (expected the file there, at that path from the workspace root)", root)
-		}
-		return "", fmt.Sprintf("cannot be resolved: %v", unwrapPath(err))
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "", CodeMissingFile, fmt.Sprintf("does not exist in the workspace %q (expected the file there, at that path from the workspace root)", root)
+	case err != nil:
+		return "", CodeMissingFile, fmt.Sprintf("cannot be resolved: %v", unwrapPath(err))
 	}
 	if r, err := filepath.Rel(realRoot, real); err != nil || r == ".." || strings.HasPrefix(r, ".."+string(filepath.Separator)) {
-		return "", fmt.Sprintf("is a link to %s, outside the workspace (expected evidence stored inside the workspace)", real)
+		return "", CodePath, fmt.Sprintf("is a link to %s, outside the workspace (expected evidence stored inside the workspace)", real)
 	}
 	st, err := os.Stat(real)
 	if err != nil {
-		return "", fmt.Sprintf("cannot be read: %v", unwrapPath(err))
+		return "", CodeMissingFile, fmt.Sprintf("cannot be read: %v", unwrapPath(err))
 	}
 	if !st.Mode().IsRegular() {
-		return "", "is not a regular file (expected a file)"
+		return "", CodePath, "is not a regular file (expected a file)"
 	}
-	return real, ""
+	return real, "", ""
 }
 
 func unwrapPath(err error) error {
@@ -91,7 +83,8 @@ func unwrapPath(err error) error {
 	return err
 }
 
-func fileSHA256(name string) (string, error) {
+// FileSHA256 returns the hex sha256 of a file, as evidence records it.
+func FileSHA256(name string) (string, error) {
 	fh, err := os.Open(name)
 	if err != nil {
 		return "", err
@@ -103,9 +96,6 @@ func fileSHA256(name string) (string, error) {
 	}
 	return hex.EncodeToString(h.Sum(nil)), nil
 }
-
-// FileSHA256 returns the hex sha256 of a file, as evidence records it.
-func FileSHA256(name string) (string, error) { return fileSHA256(name) }
 
 // ReadDocument reads a user's document with a size limit, so a wrong file
 // (a 50 MB log passed by mistake) is refused before it is read whole.

@@ -36,38 +36,12 @@ type Finding struct {
 
 	// File is the path the finding was read from.
 	File string `json:"-"`
-	pos  map[string]Pos
+	pos  positions
 }
 
 // Pos returns where the value at path ("behaviors[1].evidence") was written,
 // or the nearest enclosing value's position when that one was not written.
-func (f *Finding) Pos(path string) Pos {
-	return lookupPos(f.pos, path)
-}
-
-func lookupPos(pos map[string]Pos, path string) Pos {
-	for {
-		if p, ok := pos[path]; ok {
-			return p
-		}
-		i := max(lastIndexAny(path, ".["), 0)
-		if i == 0 {
-			return pos[""]
-		}
-		path = path[:i]
-	}
-}
-
-func lastIndexAny(s, chars string) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		for j := 0; j < len(chars); j++ {
-			if s[i] == chars[j] {
-				return i
-			}
-		}
-	}
-	return -1
-}
+func (f *Finding) Pos(path string) Pos { return f.pos.at(path) }
 
 // Incident identifies the incident (VERIS: incident_id, summary,
 // security_incident, impact.overall_rating).

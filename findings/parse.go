@@ -1,7 +1,6 @@
 package findings
 
 import (
-	"fmt"
 	"reflect"
 	"slices"
 	"strings"
@@ -21,7 +20,7 @@ func Parse(name string, data []byte) (*Finding, Problems) {
 		return nil, problems
 	}
 	f := &Finding{File: name}
-	d := &decoder{file: name, pos: map[string]Pos{"": {root.Line, root.Column}}}
+	d := &decoder{file: name, pos: positions{"": {root.Line, root.Column}}}
 	if !checkSchema(d, root, reflect.TypeFor[Finding](), SchemaV1, "finding") {
 		return nil, d.problems
 	}
@@ -71,6 +70,5 @@ func checkSchema(d *decoder, root *yaml.Node, t reflect.Type, want, what string)
 }
 
 func (f *Finding) problem(path, code, format string, args ...any) Problem {
-	p := f.Pos(path)
-	return Problem{File: f.File, Line: p.Line, Column: p.Column, Code: code, Message: fmt.Sprintf(format, args...)}
+	return f.pos.problem(f.File, path, code, format, args...)
 }

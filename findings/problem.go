@@ -95,3 +95,28 @@ func (ps *Problems) Sort() {
 type Pos struct {
 	Line, Column int
 }
+
+// positions records where each value of a document was written, by path
+// ("behaviors[1].evidence"); "" is the document itself.
+type positions map[string]Pos
+
+// at returns the position of path, or of the nearest enclosing value
+// written in the document.
+func (ps positions) at(path string) Pos {
+	for {
+		if p, ok := ps[path]; ok {
+			return p
+		}
+		i := strings.LastIndexAny(path, ".[")
+		if i <= 0 {
+			return ps[""]
+		}
+		path = path[:i]
+	}
+}
+
+// problem builds a problem of file positioned at path.
+func (ps positions) problem(file, path, code, format string, args ...any) Problem {
+	p := ps.at(path)
+	return Problem{File: file, Line: p.Line, Column: p.Column, Code: code, Message: fmt.Sprintf(format, args...)}
+}

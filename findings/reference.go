@@ -76,7 +76,7 @@ func FieldReference(schema []byte) (string, error) {
 			target := p
 			if p.Type == "array" && p.Items != nil {
 				target = *p.Items
-				typ = "list of " + or(p.Items.Type, "")
+				typ = "list of " + p.Items.Type
 			}
 			if target.Ref != "" {
 				n := refName(target.Ref)
@@ -112,13 +112,6 @@ func FieldReference(schema []byte) (string, error) {
 		}
 	}
 	return b.String(), nil
-}
-
-func or(a, b string) string {
-	if a == "" {
-		return b
-	}
-	return a
 }
 
 type propKV struct {

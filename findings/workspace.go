@@ -30,7 +30,7 @@ type Workspace struct {
 	Root string `json:"-"`
 	// File is the path antibody.yaml was read from.
 	File string `json:"-"`
-	pos  map[string]Pos
+	pos  positions
 }
 
 // Paths are the workspace's folders, relative to its root.
@@ -78,7 +78,7 @@ func ParseWorkspace(name string, data []byte) (*Workspace, Problems) {
 		return nil, problems
 	}
 	w := &Workspace{File: name, Root: filepath.Dir(name)}
-	d := &decoder{file: name, pos: map[string]Pos{"": {root.Line, root.Column}}}
+	d := &decoder{file: name, pos: positions{"": {root.Line, root.Column}}}
 	if !checkSchema(d, root, reflect.TypeFor[Workspace](), WorkspaceSchemaV1, "workspace settings file") {
 		return nil, d.problems
 	}
@@ -92,8 +92,7 @@ func ParseWorkspace(name string, data []byte) (*Workspace, Problems) {
 		}
 	}
 	add := func(path, code, format string, args ...any) {
-		p := lookupPos(w.pos, path)
-		d.problems = append(d.problems, Problem{File: name, Line: p.Line, Column: p.Column, Code: code, Message: fmt.Sprintf(format, args...)})
+		d.problems = append(d.problems, w.pos.problem(name, path, code, format, args...))
 	}
 	for _, fld := range fieldsOf(pv.Type()) {
 		if msg := checkRelPath(pv.Field(fld.index).String()); msg != "" {
@@ -134,9 +133,8 @@ func LoadWorkspace(dir string) (*Workspace, error) {
 		}
 		full := filepath.Join(dir, filepath.FromSlash(b.Path))
 		if _, err := os.Stat(full); err != nil {
-			p := lookupPos(w.pos, fmt.Sprintf("benign[%d].path", i))
-			ps = append(ps, Problem{File: name, Line: p.Line, Column: p.Column, Code: CodeMissingFile,
-				Message: fmt.Sprintf("benign corpus %s does not exist in the workspace %q (expected a file or folder there)", b.Path, dir)})
+			ps = append(ps, w.pos.problem(name, fmt.Sprintf("benign[%d].path", i), CodeMissingFile,
+				"benign corpus %s does not exist in the workspace %q (expected a file or folder there)", b.Path, dir))
 		}
 	}
 	ps.Sort()
