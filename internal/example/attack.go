@@ -189,8 +189,7 @@ func (g *gen) attack(a *artifacts, ws07p, fs01p *hostProcs) {
 		}
 		t = t.Add(time.Duration(40+g.rng.IntN(30)) * time.Second)
 	}
-	backupLogon := g.logon(fs01, t.Add(800*time.Millisecond), userBackup, 3, ws07.ip, ws07.name, "NTLM", true, sCred)
-	_ = backupLogon
+	g.logon(fs01, t.Add(800*time.Millisecond), userBackup, 3, ws07.ip, ws07.name, "NTLM", true, sCred)
 
 	// Lateral movement: a renamed PsExec with the sprayed password.
 	pe := g.process(ws07, at("2026-03-03T09:51:27.004Z"), sh3, psexecPath, psexecPath+` \\FS01 -accepteula -u CORVID\svc_backup -p Backup#24 -s cmd.exe`, userVictim, "High", sLat)

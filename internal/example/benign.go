@@ -97,7 +97,7 @@ func (g *gen) workstationDay(h *host, user string, hp *hostProcs, day time.Time)
 	// Management agents: encoded and policy-bypassing PowerShell that is fine.
 	inv := &proc{guid: g.guid(), pid: 2280, image: invAgent, cmd: `"` + invAgent + `" --service`, user: sys, integrity: "System", logonID: "0x3e7", meta: meta(invAgent), hashes: fakeHashes(invAgent)}
 	invPS := g.process(h, day.Add(12*time.Hour+time.Duration(g.rng.IntN(600))*time.Second), inv, powershell, `powershell.exe -NoLogo -NonInteractive -WindowStyle Hidden -EncodedCommand `+encodedCommand("Get-CimInstance Win32_Product | Select-Object Name,Version,Vendor | ConvertTo-Json -Compress"), sys, "System", "")
-	g.imageLoad(h, invPS.t(day), invPS, `C:\Windows\assembly\NativeImages_v4.0.30319_64\System.Management.Automation\0c2d7f4b9a0d6b1e5a1c7e3b1f0b2c33\System.Management.Automation.ni.dll`, "System.Management.Automation", "")
+	g.imageLoad(h, invPS.started.Add(180*time.Millisecond), invPS, `C:\Windows\assembly\NativeImages_v4.0.30319_64\System.Management.Automation\0c2d7f4b9a0d6b1e5a1c7e3b1f0b2c33\System.Management.Automation.ni.dll`, "System.Management.Automation", "")
 	ime := &proc{guid: g.guid(), pid: 6120, image: intune, cmd: `"` + intune + `" -powershell`, user: sys, integrity: "System", logonID: "0x3e7", meta: meta(intune), hashes: fakeHashes(intune)}
 	g.process(h, g.jitter(start.Add(30*time.Minute), 3600), ime, powershell, `"C:\Windows\System32\WindowsPowerShell\v1.0\powershell.exe" -NoProfile -executionPolicy bypass -file "C:\Program Files (x86)\Microsoft Intune Management Extension\Policies\Scripts\4f1c2a9e-7b3d-4e8a-9c51-0d2b6e7f8a90_1.ps1"`, sys, "System", "")
 	// Legitimate rundll32 and scheduled-task use.
@@ -126,10 +126,6 @@ func (g *gen) workstationDay(h *host, user string, hp *hostProcs, day time.Time)
 }
 
 func userName(user string) string { return user[strings.LastIndex(user, `\`)+1:] }
-
-// t returns when a process was started; processes here only need a time
-// after their parent's day began.
-func (p *proc) t(day time.Time) time.Time { return day.Add(12*time.Hour + 11*time.Minute) }
 
 // serverDay records a normal day on the file server.
 func (g *gen) serverDay(h *host, hp *hostProcs, day time.Time, adminPsExec bool) {

@@ -53,6 +53,7 @@ type proc struct {
 	parent                                          *proc
 	hashes                                          string
 	meta                                            [5]string // FileVersion, Description, Product, Company, OriginalFileName
+	started                                         time.Time // when its creation was logged
 }
 
 type gen struct {
@@ -166,6 +167,7 @@ func (g *gen) newProc(parent *proc, image, cmd, user, integrity string) *proc {
 }
 
 func (g *gen) logProcess(h *host, t time.Time, p *proc, stage string) {
+	p.started = t
 	par := p.parent
 	if par == nil {
 		par = &proc{guid: "{00000000-0000-0000-0000-000000000000}", pid: 4, image: "System", cmd: "", user: `NT AUTHORITY\SYSTEM`}

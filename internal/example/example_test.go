@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/antibody-dev/antibody/findings"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -66,4 +67,27 @@ func must[T any](v T, err error) T {
 		panic(err)
 	}
 	return v
+}
+
+// Every record a behaviour of the hand-written finding names must be an
+// attack event in that evidence, so regenerating the samples cannot leave
+// the finding pointing at the wrong events.
+func TestFindingRecordsAreAttackEvents(t *testing.T) {
+	f, err := findings.Load(workspace+"/findings/"+Incident+".yaml", workspace)
+	require.NoError(t, err)
+	paths := map[string]string{}
+	for _, e := range f.Evidence {
+		paths[e.ID] = e.Path
+	}
+	st := Generate()
+	n := 0
+	for _, b := range f.Behaviors {
+		for _, r := range b.Records {
+			stage, ok := st.Attack[paths[b.Evidence]][r]
+			assert.True(t, ok, "behavior %s: record %d is not an attack event in %s", b.ID, r, paths[b.Evidence])
+			assert.NotEmpty(t, stage)
+			n++
+		}
+	}
+	assert.Greater(t, n, 10)
 }

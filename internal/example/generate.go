@@ -26,6 +26,9 @@ type Stats struct {
 	BenignEvents int            // events in benign/events
 	ByStage      map[string]int // attack events by ATT&CK tactic
 	Files        map[string][]byte
+	// Attack maps each sample file to its attack events' record ids and
+	// stages, so tests can check what a finding's behaviours point at.
+	Attack map[string]map[int64]string
 }
 
 // Generate builds every generated file of the example workspace, keyed by
@@ -56,7 +59,7 @@ func Generate() *Stats {
 	g.events = kept
 	g.attack(a, procs[ws07], procs[fs01])
 
-	st := &Stats{ByStage: map[string]int{}, Files: map[string][]byte{}}
+	st := &Stats{ByStage: map[string]int{}, Files: map[string][]byte{}, Attack: map[string]map[int64]string{}}
 	streams := g.streams()
 	keys := make([]string, 0, len(streams))
 	for k := range streams {
@@ -71,6 +74,7 @@ func Generate() *Stats {
 			channel = "security"
 		}
 		name := strings.ToLower(h.name) + "-" + channel + ".jsonl"
+		samplePath := "samples/" + Incident + "/events/" + name
 		var sample, benign bytes.Buffer
 		for _, e := range evs {
 			if e.t.After(windowEnd) {
@@ -85,13 +89,19 @@ func Generate() *Stats {
 			switch {
 			case inWindow && attackHost:
 				sample.Write(jsonLine(e))
+				if e.stage != "" {
+					if st.Attack[samplePath] == nil {
+						st.Attack[samplePath] = map[int64]string{}
+					}
+					st.Attack[samplePath][e.record] = e.stage
+				}
 			case e.stage == "":
 				st.BenignEvents++
 				benign.Write(jsonLine(e))
 			}
 		}
 		if sample.Len() > 0 {
-			st.Files["samples/"+Incident+"/events/"+name] = sample.Bytes()
+			st.Files[samplePath] = sample.Bytes()
 		}
 		if benign.Len() > 0 {
 			st.Files["benign/events/"+name] = benign.Bytes()
