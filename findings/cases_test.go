@@ -39,8 +39,7 @@ func TestCases(t *testing.T) {
 			}
 			wd, err := os.Getwd()
 			require.NoError(t, err)
-			require.NoError(t, os.Chdir(dir))
-			t.Cleanup(func() { os.Chdir(wd) })
+			t.Chdir(dir)
 			rep := Validate([]string{target})
 			var got strings.Builder
 			for _, p := range rep.Problems {

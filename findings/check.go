@@ -256,7 +256,7 @@ func (f *Finding) checkSelection(m map[string]any, p string, add func(string, st
 		}
 		for _, mod := range parts[1:] {
 			if !slices.Contains(sigmaModifiers, mod) {
-				add(p+"."+k, CodeFormat, "key %q uses modifier %q, which Sigma does not define (expected one of %s)", k, mod, strings.Join(sigmaModifiers, ", "))
+				add(p+"."+k, CodeFormat, "key %q uses modifier %q, which Sigma does not define%s", k, mod, suggest(sigmaModifiers, mod))
 			}
 		}
 	}

@@ -316,11 +316,19 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 // typo is too far from any.
 func expectKeys(fs []field, got string) string {
 	names := make([]string, len(fs))
-	best, bestDist := "", 3
 	for i, f := range fs {
 		names[i] = f.name
-		if dist := editDistance(strings.ToLower(got), f.name); dist < bestDist {
-			best, bestDist = f.name, dist
+	}
+	return suggest(names, got)
+}
+
+// suggest returns " (expected "x"?)" for the name nearest to got, or the
+// whole list when none is within two edits.
+func suggest(names []string, got string) string {
+	best, bestDist := "", 3
+	for _, n := range names {
+		if dist := editDistance(strings.ToLower(got), n); dist < bestDist {
+			best, bestDist = n, dist
 		}
 	}
 	if best != "" {

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -21,16 +22,9 @@ func TestScripts(t *testing.T) {
 		Dir:           "../../testdata/script",
 		UpdateScripts: os.Getenv("ANTIBODY_UPDATE") != "",
 		Setup: func(env *testscript.Env) error {
-			env.Setenv("EXAMPLE", mustAbs("../../testdata/example"))
-			return nil
+			example, err := filepath.Abs("../../testdata/example")
+			env.Setenv("EXAMPLE", example)
+			return err
 		},
 	})
-}
-
-func mustAbs(p string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		panic(err)
-	}
-	return wd + "/" + p
 }
