@@ -63,12 +63,8 @@ func parseDocument(file string, data []byte, what string) (*yaml.Node, Problems)
 	if len(bytes.TrimSpace(data)) == 0 {
 		return fail(0, 0, CodeFile, "file is empty (expected a %s)", what)
 	}
-	if i := bytes.IndexByte(data, 0); i >= 0 || !utf8.Valid(data) {
-		line := 1 + bytes.Count(data[:max(i, 0)], []byte("\n"))
-		if i < 0 {
-			line = 0
-		}
-		return fail(line, 0, CodeFile, "file is binary, not text (expected a %s in YAML or JSON, UTF-8)", what)
+	if i := firstNonText(data); i >= 0 {
+		return fail(1+bytes.Count(data[:i], []byte("\n")), 0, CodeFile, "file is binary, not text (expected a %s in YAML or JSON, UTF-8)", what)
 	}
 	var doc yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -88,6 +84,19 @@ func parseDocument(file string, data []byte, what string) (*yaml.Node, Problems)
 		return fail(root.Line, root.Column, CodeType, "document is a %s (expected a %s: a mapping of sections)", kindName(root), what)
 	}
 	return root, nil
+}
+
+// firstNonText returns the offset of the first NUL byte or invalid UTF-8
+// sequence in data, or -1 when data is text.
+func firstNonText(data []byte) int {
+	for i := 0; i < len(data); {
+		r, size := utf8.DecodeRune(data[i:])
+		if r == 0 || (r == utf8.RuneError && size == 1) {
+			return i
+		}
+		i += size
+	}
+	return -1
 }
 
 // yamlErrorLine pulls the line number out of a yaml.v3 error message

@@ -112,6 +112,9 @@ func ReadDocument(name string) ([]byte, error) {
 	if st.IsDir() {
 		return nil, fmt.Errorf("%s is a directory (expected a file)", name)
 	}
+	if st.Size() > MaxDocumentBytes {
+		return nil, Problems{{File: name, Code: CodeFile, Message: fmt.Sprintf("file is %d bytes (expected a hand-written document of at most %d MiB)", st.Size(), MaxDocumentBytes>>20)}}
+	}
 	data, err := io.ReadAll(io.LimitReader(fh, MaxDocumentBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", name, err)

@@ -56,6 +56,7 @@ func TestReadDocumentRefusesHugeFile(t *testing.T) {
 	rep := Validate([]string{p})
 	require.Len(t, rep.Problems, 1)
 	assert.Equal(t, CodeFile, rep.Problems[0].Code)
+	assert.Contains(t, rep.Problems[0].Message, "file is 52428800 bytes")
 	assert.Contains(t, rep.Problems[0].Message, "at most 8 MiB")
 }
 

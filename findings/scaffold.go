@@ -15,7 +15,7 @@ var scaffold embed.FS
 // InitWorkspace creates a workspace in dir: antibody.yaml, the folders, and
 // a commented finding to start from. It refuses to touch a folder that
 // already holds antibody.yaml, and never overwrites a file. It returns the
-// paths it created.
+// folders (with a trailing separator) and files it created.
 func InitWorkspace(dir string) ([]string, error) {
 	settings := filepath.Join(dir, WorkspaceFile)
 	if _, err := os.Stat(settings); err == nil {
@@ -29,13 +29,16 @@ func InitWorkspace(dir string) ([]string, error) {
 		DefaultPaths.Policies, DefaultPaths.Playbooks, "benign/events", "benign/files", "benign/configs",
 	} {
 		p := filepath.Join(dir, filepath.FromSlash(sub))
+		_, statErr := os.Stat(p)
 		if err := os.MkdirAll(p, 0o755); err != nil {
 			return created, fmt.Errorf("create %s: %w", p, err)
 		}
-		keep := filepath.Join(p, ".gitkeep")
-		if err := writeNew(keep, nil); err == nil {
-			created = append(created, keep)
-		} else if !errors.Is(err, fs.ErrExist) {
+		if errors.Is(statErr, fs.ErrNotExist) {
+			created = append(created, p+string(filepath.Separator))
+		}
+		// .gitkeep lets git keep the empty folder; a folder that already
+		// has one, or other files, is left as it is.
+		if err := writeNew(filepath.Join(p, ".gitkeep"), nil); err != nil && !errors.Is(err, fs.ErrExist) {
 			return created, err
 		}
 	}
