@@ -22,8 +22,17 @@ const (
 	ExitRegression = 3 // a detection, signature or policy regressed
 )
 
-// Formats are the result formats every command accepts.
+// formats are the result formats a command accepts unless it lists its
+// own in its "formats" annotation (comma-separated).
 var formats = []string{"text", "json"}
+
+// formatsOf returns the formats cmd accepts.
+func formatsOf(cmd *cobra.Command) []string {
+	if list, ok := cmd.Annotations["formats"]; ok {
+		return strings.Split(list, ",")
+	}
+	return formats
+}
 
 // globals are the flags every command shares.
 type globals struct {
@@ -57,8 +66,8 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	root.SetErr(stderr)
 	started := false
 	root.PersistentPreRunE = func(cmd *cobra.Command, _ []string) error {
-		if !slices.Contains(formats, g.format) {
-			return usagef("--format %q is not supported (expected one of %s)", g.format, strings.Join(formats, ", "))
+		if allowed := formatsOf(cmd); !slices.Contains(allowed, g.format) {
+			return usagef("--format %q is not supported by %s (expected one of %s)", g.format, cmd.CommandPath(), strings.Join(allowed, ", "))
 		}
 		var level slog.Level
 		if err := level.UnmarshalText([]byte(g.logLevel)); err != nil {
@@ -108,9 +117,9 @@ Exit codes: 0 ok, 1 error, 2 invalid input or usage, 3 regressions.`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
-	root.PersistentFlags().StringVar(&g.format, "format", "text", "result format: "+strings.Join(formats, "|"))
+	root.PersistentFlags().StringVar(&g.format, "format", "text", "result format: "+strings.Join(formats, "|")+" (scan also jsonl|csv)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug|info|warn|error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVersionCommand(g), newInitCommand(g), newValidateCommand(g), newSchemaCommand(g))
+	root.AddCommand(newVersionCommand(g), newInitCommand(g), newValidateCommand(g), newSchemaCommand(g), newScanCommand(g))
 	return root
 }

@@ -273,6 +273,23 @@ func flattenSystem(b *builder, v any) {
 		case isObj:
 			if text, ok := textOf(obj); ok {
 				b.add(k, text)
+				// Attributes beside the text, such as EventID's
+				// Qualifiers, become k_attribute.
+				for _, ak := range obj.keys() {
+					if ak == "Value" || ak == "#text" || ak == "#attributes" {
+						continue
+					}
+					av, _ := obj.get(ak)
+					b.add(k+"_"+ak, av)
+				}
+				if a, ok := obj.get("#attributes"); ok {
+					if ao, ok := asObject(a); ok {
+						for _, ak := range ao.keys() {
+							av, _ := ao.get(ak)
+							b.add(k+"_"+ak, av)
+						}
+					}
+				}
 				continue
 			}
 			attrs := obj
@@ -300,12 +317,21 @@ func textOf(obj object) (any, bool) {
 	if v, ok := obj.get("#text"); ok {
 		return v, true
 	}
-	keys := obj.keys()
-	if len(keys) == 1 && keys[0] == "Value" {
-		v, _ := obj.get("Value")
-		return v, true
+	// Velocidex writes an element with attributes as {"Value": 1000,
+	// "Qualifiers": 0}; any other key next to Value must be a scalar
+	// attribute for Value to be the text.
+	v, ok := obj.get("Value")
+	if !ok {
+		return nil, false
 	}
-	return nil, false
+	for _, k := range obj.keys() {
+		if other, _ := obj.get(k); k != "Value" {
+			if _, nested := asObject(other); nested {
+				return nil, false
+			}
+		}
+	}
+	return v, true
 }
 
 func systemTime(obj object) string {

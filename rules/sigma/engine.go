@@ -36,9 +36,9 @@ type Engine struct {
 	litRules [][]int32
 	always   []bool
 
-	corrs  []*Rule
-	feeds  [][]feed // per rule number: the correlations it feeds
-	lits   int
+	corrs []*Rule
+	feeds [][]feed // per rule number: the correlations it feeds
+	lits  int
 }
 
 type feed struct {
@@ -344,13 +344,13 @@ type Detection struct {
 
 // Matcher evaluates events for one goroutine.
 type Matcher struct {
-	e         *Engine
-	v         *view
-	hit       []uint32
-	done      []uint32
-	litSeen   []uint32
-	ruleGen   uint32
-	saved     []savedSlot
+	e       *Engine
+	v       *view
+	hit     []uint32
+	done    []uint32
+	litSeen []uint32
+	ruleGen uint32
+	saved   []savedSlot
 	// Examined counts events per route, and Seen the fields each route's
 	// events carried, for "can never fire" reports.
 	Examined []int

@@ -60,8 +60,8 @@ func (n orEval) eval(v *view) bool {
 	return false
 }
 
-func (n notEval) eval(v *view) bool   { return !n.x.eval(v) }
-func (n constEval) eval(*view) bool   { return bool(n) }
+func (n notEval) eval(v *view) bool { return !n.x.eval(v) }
+func (n constEval) eval(*view) bool { return bool(n) }
 func (s *search) eval(v *view) bool {
 	for _, g := range s.groups {
 		ok := true
