@@ -119,7 +119,9 @@ func (e *Engine) buildRoutes() {
 			global = append(global, [2]int{e.slot(ruleField), e.slot(eventField)})
 		}
 	}
-	if e.pipeline == nil {
+	if e.pipeline == nil || len(e.pipeline.Sources) == 0 {
+		// No log sources: nothing to route by, every rule sees
+		// every event.
 		rt := &route{aliases: global}
 		for i := range e.rules {
 			rt.rules = append(rt.rules, int32(i))

@@ -600,6 +600,10 @@ func parseMatcher(file string, r *Rule, key, v *yaml.Node, opts LoadOptions) (*f
 			return nil, refuse(file, r, key, "modifier "+mod, "modifier %q in %q is not part of Sigma v2.1 (expected one of contains, startswith, endswith, all, re, cidr, base64, base64offset, wide, utf16le, utf16be, utf16, windash, exists, cased, neq, lt, lte, gt, gte, fieldref, expand, minute, hour, day, week, month, year)", mod, key.Value)
 		}
 	}
+	if fm.field == "" && mode == kindExact {
+		// Keywords are a full-text search: found anywhere in a value.
+		mode = kindContains
+	}
 	var items []*yaml.Node
 	switch v.Kind {
 	case yaml.ScalarNode:

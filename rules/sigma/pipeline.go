@@ -22,8 +22,9 @@ var builtin embed.FS
 // Fields renames fields for every source; Placeholders gives the values of
 // the expand modifier's %placeholders%.
 //
-// A nil *Pipeline (the "none" pipeline) routes nothing: every rule runs
-// against every event, whatever its log source.
+// A nil *Pipeline (the "none" pipeline), or one without log sources,
+// routes nothing: every rule runs against every event, whatever its log
+// source.
 type Pipeline struct {
 	Name         string              `yaml:"name"`
 	Description  string              `yaml:"description"`

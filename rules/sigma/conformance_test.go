@@ -1,0 +1,112 @@
+package sigma_test
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/antibody-dev/antibody/rules/events"
+	"github.com/antibody-dev/antibody/rules/sigma"
+)
+
+// TestConformance runs the cases in testdata/conformance, one per file:
+// rule.yml (one or more documents), optional pipeline.yml, and either
+// match.jsonl / nomatch.jsonl (each line alone must / must not produce a
+// detection) or events.jsonl with want (detections per rule title over
+// the whole stream, correlations included).
+func TestConformance(t *testing.T) {
+	files, err := filepath.Glob("testdata/conformance/*.txtar")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			require.NoError(t, err)
+			parts := map[string][]byte{}
+			for _, f := range ar.Files {
+				parts[f.Name] = f.Data
+			}
+			var p *sigma.Pipeline
+			if data, ok := parts["pipeline.yml"]; ok {
+				p, err = sigma.ParsePipeline("pipeline.yml", data)
+				require.NoError(t, err)
+			}
+			set, err := sigma.Parse("rule.yml", parts["rule.yml"], sigma.LoadOptions{Pipeline: p})
+			require.NoError(t, err)
+			require.Empty(t, set.Refusals, "rule.yml must load")
+			e := sigma.NewEngine(set, p)
+			if want, ok := parts["want"]; ok {
+				m := e.NewMatcher()
+				count := map[string]int{}
+				for _, ev := range readLines(t, parts["events.jsonl"]) {
+					m.Match(ev, func(d sigma.Detection) { count[d.Rule.Title]++ })
+				}
+				for _, d := range e.Correlate(m) {
+					count[d.Rule.Title]++
+				}
+				var got []string
+				for title, n := range count {
+					if len(set.Rules) > 0 && isCorrelationOrListed(title, want) {
+						got = append(got, fmt.Sprintf("%s %d", title, n))
+					}
+				}
+				sort.Strings(got)
+				assert.Equal(t, strings.TrimSpace(string(want)), strings.Join(got, "\n"))
+				return
+			}
+			for _, ev := range readLines(t, parts["match.jsonl"]) {
+				n := 0
+				e.NewMatcher().Match(ev, func(sigma.Detection) { n++ })
+				assert.Positive(t, n, "must match: %v", ev.Fields)
+			}
+			for _, ev := range readLines(t, parts["nomatch.jsonl"]) {
+				n := 0
+				e.NewMatcher().Match(ev, func(sigma.Detection) { n++ })
+				assert.Zero(t, n, "must not match: %v", ev.Fields)
+			}
+		})
+	}
+}
+
+// isCorrelationOrListed keeps the titles the want section speaks about.
+func isCorrelationOrListed(title string, want []byte) bool {
+	for _, line := range strings.Split(string(want), "\n") {
+		if strings.HasPrefix(line, title+" ") {
+			return true
+		}
+	}
+	return false
+}
+
+func readLines(t *testing.T, data []byte) []*events.Event {
+	t.Helper()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "events.jsonl")
+	require.NoError(t, os.WriteFile(path, data, 0o644))
+	var out []*events.Event
+	st, err := events.Read(path, func(ev *events.Event) error {
+		c := *ev
+		c.Fields = append([]events.Field(nil), ev.Fields...)
+		out = append(out, &c)
+		return nil
+	})
+	require.NoError(t, err)
+	require.Empty(t, st.Damage)
+	require.Equal(t, bytes.Count(bytes.TrimSpace(data), []byte("\n"))+boolInt(len(bytes.TrimSpace(data)) > 0), len(out))
+	return out
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
