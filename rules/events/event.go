@@ -14,7 +14,8 @@ type Field struct {
 	Value string
 }
 
-// Event is one record, flattened. Fields keep the order of the source.
+// Event is one record, flattened. EVTX fields keep the record's order;
+// the keys of a JSON object come sorted.
 type Event struct {
 	Fields []Field
 	// Source says where the event came from, so every detection can be

@@ -346,7 +346,8 @@ func systemTime(obj object) string {
 	switch t := v.(type) {
 	case float64:
 		sec, frac := math.Modf(t)
-		return time.Unix(int64(sec), int64(math.Round(frac*1e6))*1000).UTC().Format(time.RFC3339Nano)
+		// FILETIME has 100 ns ticks; keep them all.
+		return time.Unix(int64(sec), int64(math.Round(frac*1e7))*100).UTC().Format(time.RFC3339Nano)
 	case json.Number:
 		if f, err := t.Float64(); err == nil && !strings.ContainsAny(string(t), "-:") {
 			return systemTime(mapObject{"SystemTime": f})

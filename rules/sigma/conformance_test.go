@@ -18,7 +18,8 @@ import (
 )
 
 // TestConformance runs the cases in testdata/conformance, one per file:
-// rule.yml (one or more documents), optional pipeline.yml, and either
+// rule.yml (one or more documents), optional pipeline.yml (a pipeline
+// file) or pipeline (a built-in pipeline's name), and either
 // match.jsonl / nomatch.jsonl (each line alone must / must not produce a
 // detection) or events.jsonl with want (detections per rule title over
 // the whole stream, correlations included).
@@ -37,6 +38,10 @@ func TestConformance(t *testing.T) {
 			var p *sigma.Pipeline
 			if data, ok := parts["pipeline.yml"]; ok {
 				p, err = sigma.ParsePipeline("pipeline.yml", data)
+				require.NoError(t, err)
+			}
+			if name, ok := parts["pipeline"]; ok {
+				p, err = sigma.LoadPipeline(strings.TrimSpace(string(name)))
 				require.NoError(t, err)
 			}
 			set, err := sigma.Parse("rule.yml", parts["rule.yml"], sigma.LoadOptions{Pipeline: p})
