@@ -213,7 +213,10 @@ func (e *Engine) buildPrefilter() {
 	}
 	e.lits = len(pats)
 	if len(pats) > 0 {
-		b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: true})
+		// The NFA, not the DFA: over SigmaHQ's ~18,000 Windows
+		// literals the DFA costs 800 MB and 4 s to build for a 30%
+		// faster scan; the NFA costs about 60 MB and half a second.
+		b := ahocorasick.NewAhoCorasickBuilder(ahocorasick.Opts{MatchKind: ahocorasick.StandardMatch, DFA: false})
 		ac := b.Build(pats)
 		e.ac = &ac
 	}

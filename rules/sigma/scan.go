@@ -94,15 +94,9 @@ func Scan(ctx context.Context, opts ScanOptions, emit func(Detection)) (*ScanRes
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	type result struct {
-		dets  []Detection
-		stats events.Stats
-		err   error
-	}
-	results := make([]chan result, len(files))
-	for i := range results {
-		results[i] = make(chan result, 1)
-	}
+	ord := &orderer{emit: func(d Detection) { res.record(d); emit(d) }, pending: make([][]Detection, len(files)), done: make([]bool, len(files))}
+	stats := make([]events.Stats, len(files))
+	errs := make([]error, len(files))
 	jobs := make(chan int)
 	matchers := make([]*Matcher, workers)
 	var wg sync.WaitGroup
@@ -112,56 +106,43 @@ func Scan(ctx context.Context, opts ScanOptions, emit func(Detection)) (*ScanRes
 		go func(m *Matcher) {
 			defer wg.Done()
 			for i := range jobs {
-				var r result
-				r.stats, r.err = events.Read(files[i], func(ev *events.Event) error {
+				stats[i], errs[i] = events.Read(files[i], func(ev *events.Event) error {
 					if err := ctx.Err(); err != nil {
 						return err
 					}
 					m.Match(ev, func(d Detection) {
 						if keep(d) {
-							r.dets = append(r.dets, d)
+							ord.add(i, d)
 						}
 					})
 					return nil
 				})
-				results[i] <- r
+				ord.finish(i)
+				if opts.Progress != nil {
+					ord.mu.Lock()
+					ord.finished++
+					opts.Progress(ord.finished, len(files))
+					ord.mu.Unlock()
+				}
 			}
 		}(matchers[w])
 	}
-	go func() {
-		defer close(jobs)
-		for i := range files {
-			select {
-			case jobs <- i:
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	var firstErr error
 	for i := range files {
-		var r result
-		select {
-		case r = <-results[i]:
-		case <-ctx.Done():
-			wg.Wait()
-			return res, ctx.Err()
+		if ctx.Err() != nil {
+			break
 		}
-		if r.err != nil && firstErr == nil {
-			firstErr = r.err
-		}
-		res.Events.Add(r.stats)
-		for _, d := range r.dets {
-			res.record(d)
-			emit(d)
-		}
-		if opts.Progress != nil {
-			opts.Progress(i+1, len(files))
-		}
+		jobs <- i
 	}
+	close(jobs)
 	wg.Wait()
-	if firstErr != nil {
-		return res, firstErr
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	for i := range files {
+		res.Events.Add(stats[i])
+		if errs[i] != nil {
+			return res, errs[i]
+		}
 	}
 	for _, d := range e.Correlate(matchers...) {
 		if keep(d) {
@@ -171,6 +152,44 @@ func Scan(ctx context.Context, opts ScanOptions, emit func(Detection)) (*ScanRes
 	}
 	res.Silent = e.Silent(matchers...)
 	return res, nil
+}
+
+// orderer hands detections on in file order while files are read in
+// parallel: the earliest unfinished file streams, later ones wait in
+// memory only until the files before them are done.
+type orderer struct {
+	mu       sync.Mutex
+	emit     func(Detection)
+	head     int
+	pending  [][]Detection
+	done     []bool
+	finished int
+}
+
+func (o *orderer) add(i int, d Detection) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if i == o.head {
+		o.emit(d)
+		return
+	}
+	o.pending[i] = append(o.pending[i], d)
+}
+
+func (o *orderer) finish(i int) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.done[i] = true
+	for o.head < len(o.done) {
+		for _, d := range o.pending[o.head] {
+			o.emit(d)
+		}
+		o.pending[o.head] = nil
+		if !o.done[o.head] {
+			return
+		}
+		o.head++
+	}
 }
 
 func (r *ScanResult) record(d Detection) {
