@@ -45,6 +45,8 @@ FUZZTIME ?= 30s
 fuzz:
 	$(GO) test ./findings -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 	$(GO) test ./findings -run '^$$' -fuzz FuzzParseWorkspace -fuzztime $(FUZZTIME)
+	$(GO) test ./rules/events -run '^$$' -fuzz FuzzRead -fuzztime $(FUZZTIME)
+	$(GO) test ./rules/sigma -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
 
 # Regenerate committed generated files: the finding JSON Schema, the field
 # reference, the example samples and the CLI goldens.

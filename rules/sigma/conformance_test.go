@@ -115,3 +115,37 @@ func boolInt(b bool) int {
 	}
 	return 0
 }
+
+// FuzzParse feeds arbitrary rule files to the loader and runs what loads
+// over a small event: nothing may panic, and every refusal is positioned.
+func FuzzParse(f *testing.F) {
+	seeds, _ := filepath.Glob("testdata/conformance/*.txtar")
+	more, _ := filepath.Glob("testdata/refusals/*.txtar")
+	for _, s := range append(seeds, more...) {
+		ar, err := txtar.ParseFile(s)
+		if err != nil {
+			continue
+		}
+		for _, file := range ar.Files {
+			if file.Name == "rule.yml" {
+				f.Add(file.Data)
+			}
+		}
+	}
+	ev := &events.Event{Fields: []events.Field{{Name: "Image", Value: `C:\x.exe`}, {Name: "EventID", Value: "1"}, {Name: "TimeCreated", Value: "2026-03-02T10:00:00Z"}}}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		set, err := sigma.Parse("rule.yml", data, sigma.LoadOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, r := range set.Refusals {
+			if r.Line <= 0 || r.Feature == "" {
+				t.Fatalf("refusal without position or feature: %#v", r)
+			}
+		}
+		e := sigma.NewEngine(set, nil)
+		m := e.NewMatcher()
+		m.Match(ev, func(sigma.Detection) {})
+		e.Correlate(m)
+	})
+}
