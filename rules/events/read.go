@@ -8,11 +8,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
-	"path/filepath"
-	"sort"
 	"strings"
+
+	"github.com/antibody-dev/antibody/rules"
 )
 
 // MaxLineBytes bounds one JSON Lines record. A longer line is reported as
@@ -86,42 +85,11 @@ func FormatOf(name string) (Format, bool) {
 // walked for files FormatOf knows. The result is sorted and free of
 // duplicates.
 func Files(paths []string) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
-		}
-		if !info.IsDir() {
-			if _, ok := FormatOf(p); !ok {
-				return nil, fmt.Errorf("read events: %s: unknown event file type (expected .evtx, .jsonl, .ndjson or .json, optionally .gz)", p)
-			}
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				return nil
-			}
-			if _, ok := FormatOf(path); ok && !seen[path] {
-				seen[path] = true
-				out = append(out, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("read events: %w", err)
-		}
+	files, err := rules.Files(paths, func(name string) bool { _, ok := FormatOf(name); return ok }, "event file", ".evtx, .jsonl, .ndjson or .json, optionally .gz")
+	if err != nil {
+		return nil, fmt.Errorf("read events: %w", err)
 	}
-	sort.Strings(out)
-	return out, nil
+	return files, nil
 }
 
 // Read streams the events of one file to fn. Damage inside the file is

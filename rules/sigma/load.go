@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/antibody-dev/antibody/rules"
 )
 
 // MaxRuleBytes bounds one rule file.
@@ -81,40 +82,26 @@ type LoadOptions struct {
 
 // RuleFiles expands paths into the .yml and .yaml files they hold, sorted.
 func RuleFiles(paths []string) ([]string, error) {
-	seen := map[string]bool{}
-	var out []string
+	// A file named directly is taken whatever its extension: the user
+	// asked for it, and the loader reports it if it is not Sigma.
+	files, err := rules.Files(paths, func(name string) bool {
+		ext := strings.ToLower(filepath.Ext(name))
+		return ext == ".yml" || ext == ".yaml" || !isWalked(name, paths)
+	}, "rule file", ".yml or .yaml")
+	if err != nil {
+		return nil, fmt.Errorf("load rules: %w", err)
+	}
+	return files, nil
+}
+
+// isWalked reports whether name was found in a folder rather than named.
+func isWalked(name string, paths []string) bool {
 	for _, p := range paths {
-		info, err := os.Stat(p)
-		if err != nil {
-			return nil, fmt.Errorf("load rules: %w", err)
-		}
-		if !info.IsDir() {
-			if !seen[p] {
-				seen[p] = true
-				out = append(out, p)
-			}
-			continue
-		}
-		err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return err
-			}
-			if d.IsDir() {
-				return nil
-			}
-			ext := strings.ToLower(filepath.Ext(path))
-			if (ext == ".yml" || ext == ".yaml") && !seen[path] {
-				seen[path] = true
-				out = append(out, path)
-			}
-			return nil
-		})
-		if err != nil {
-			return nil, fmt.Errorf("load rules: %w", err)
+		if p == name {
+			return false
 		}
 	}
-	sort.Strings(out)
-	return out, nil
+	return true
 }
 
 // Load reads every rule file under paths. A file or rule that cannot be
