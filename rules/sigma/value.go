@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/netip"
 	"regexp"
@@ -357,24 +358,19 @@ func base64Offsets(s string) []string {
 }
 
 // compileRegexp compiles a Sigma regular expression. Sigma's flavour is
-// PCRE; Go's RE2 lacks lookaround and backreferences, which are refused.
+// PCRE; Go's RE2 lacks lookaround and backreferences, which are refused
+// by name.
 func compileRegexp(expr string, flags string) (*regexp.Regexp, error) {
 	if _, err := syntax.Parse(expr, syntax.Perl); err != nil {
 		var serr *syntax.Error
-		feature := "regular expression"
-		if ok := asSyntaxError(err, &serr); ok {
-			switch serr.Code {
-			case syntax.ErrInvalidPerlOp, syntax.ErrInvalidRepeatOp:
-				if strings.Contains(expr, "(?=") || strings.Contains(expr, "(?!") || strings.Contains(expr, "(?<=") || strings.Contains(expr, "(?<!") {
-					return nil, fmt.Errorf("lookaround is a PCRE feature this engine (RE2) does not have: %v", err)
-				}
-			case syntax.ErrInvalidEscape:
-				if strings.ContainsAny(expr, `\`) && regexp.MustCompile(`\\[1-9]`).MatchString(expr) {
-					return nil, fmt.Errorf("backreferences are a PCRE feature this engine (RE2) does not have: %v", err)
-				}
+		if errors.As(err, &serr) {
+			switch {
+			case serr.Code == syntax.ErrInvalidPerlOp && lookaround.MatchString(expr):
+				return nil, fmt.Errorf("lookaround is a PCRE feature this engine (RE2) does not have: %v", err)
+			case serr.Code == syntax.ErrInvalidEscape && backreference.MatchString(expr):
+				return nil, fmt.Errorf("backreferences are a PCRE feature this engine (RE2) does not have: %v", err)
 			}
 		}
-		_ = feature
 		return nil, fmt.Errorf("not a valid regular expression: %v", err)
 	}
 	prefix := ""
@@ -384,10 +380,7 @@ func compileRegexp(expr string, flags string) (*regexp.Regexp, error) {
 	return regexp.Compile(prefix + expr)
 }
 
-func asSyntaxError(err error, target **syntax.Error) bool {
-	se, ok := err.(*syntax.Error)
-	if ok {
-		*target = se
-	}
-	return ok
-}
+var (
+	lookaround    = regexp.MustCompile(`\(\?(=|!|<=|<!)`)
+	backreference = regexp.MustCompile(`\\[1-9]`)
+)
