@@ -87,14 +87,44 @@ func Scan(ctx context.Context, opts ScanOptions, emit func(Detection)) (*ScanRes
 	}
 	e := NewEngine(set, p)
 	res := &ScanResult{Set: set, Engine: e, Pipeline: name, Files: files, ByRule: map[string]int{}}
-	keep := func(d Detection) bool {
-		return minRank < 0 || LevelRank(d.Rule.Level) >= minRank
-	}
+	run, err := e.ScanFiles(ctx, files, FileOptions{Workers: opts.Workers, Progress: opts.Progress}, func(d Detection) {
+		if minRank < 0 || LevelRank(d.Rule.Level) >= minRank {
+			res.record(d)
+			emit(d)
+		}
+	})
+	res.Events = run.Events
+	res.Silent = run.Silent
+	return res, err
+}
+
+// FileOptions tune Engine.ScanFiles.
+type FileOptions struct {
+	// Workers is how many files are read at once; 0 means one per CPU.
+	Workers int
+	// Progress, when set, is called after each file.
+	Progress func(filesDone, filesTotal int)
+}
+
+// FileRun is what Engine.ScanFiles examined.
+type FileRun struct {
+	Events events.Stats
+	Silent []SilentRule
+}
+
+// ScanFiles reads files, several at once, runs every rule over their
+// events and calls emit for each detection in file order (emit is never
+// called concurrently). Correlation detections come last.
+func (e *Engine) ScanFiles(ctx context.Context, files []string, opts FileOptions, emit func(Detection)) (FileRun, error) {
+	var run FileRun
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
-	ord := &orderer{emit: func(d Detection) { res.record(d); emit(d) }, pending: make([][]Detection, len(files)), done: make([]bool, len(files))}
+	if workers > len(files) && len(files) > 0 {
+		workers = len(files)
+	}
+	ord := &orderer{emit: emit, pending: make([][]Detection, len(files)), done: make([]bool, len(files))}
 	stats := make([]events.Stats, len(files))
 	errs := make([]error, len(files))
 	jobs := make(chan int)
@@ -110,11 +140,7 @@ func Scan(ctx context.Context, opts ScanOptions, emit func(Detection)) (*ScanRes
 					if err := ctx.Err(); err != nil {
 						return err
 					}
-					m.Match(ev, func(d Detection) {
-						if keep(d) {
-							ord.add(i, d)
-						}
-					})
+					m.Match(ev, func(d Detection) { ord.add(i, d) })
 					return nil
 				})
 				ord.finish(i)
@@ -136,22 +162,19 @@ func Scan(ctx context.Context, opts ScanOptions, emit func(Detection)) (*ScanRes
 	close(jobs)
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
-		return res, err
+		return run, err
 	}
 	for i := range files {
-		res.Events.Add(stats[i])
+		run.Events.Add(stats[i])
 		if errs[i] != nil {
-			return res, errs[i]
+			return run, errs[i]
 		}
 	}
 	for _, d := range e.Correlate(matchers...) {
-		if keep(d) {
-			res.record(d)
-			emit(d)
-		}
+		emit(d)
 	}
-	res.Silent = e.Silent(matchers...)
-	return res, nil
+	run.Silent = e.Silent(matchers...)
+	return run, nil
 }
 
 // orderer hands detections on in file order while files are read in
