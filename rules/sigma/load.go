@@ -81,12 +81,22 @@ type LoadOptions struct {
 }
 
 // RuleFiles expands paths into the .yml and .yaml files they hold, sorted.
+// Walking a folder skips SigmaHQ's regression data (info.yml files and
+// regression_data folders).
 func RuleFiles(paths []string) ([]string, error) {
 	// A file named directly is taken whatever its extension: the user
 	// asked for it, and the loader reports it if it is not Sigma.
 	files, err := rules.Files(paths, func(name string) bool {
+		if !isWalked(name, paths) {
+			return true
+		}
+		// SigmaHQ's regression data (info.yml beside its samples) sits
+		// next to rules but is not a rule.
+		if filepath.Base(name) == "info.yml" || strings.Contains(filepath.ToSlash(name), "/regression_data/") {
+			return false
+		}
 		ext := strings.ToLower(filepath.Ext(name))
-		return ext == ".yml" || ext == ".yaml" || !isWalked(name, paths)
+		return ext == ".yml" || ext == ".yaml"
 	}, "rule file", ".yml or .yaml")
 	if err != nil {
 		return nil, fmt.Errorf("load rules: %w", err)

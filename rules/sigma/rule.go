@@ -130,6 +130,9 @@ func (r *Rule) Fields() []string {
 // kinds.
 func (r *Rule) Correlation() *Correlation { return r.correlation }
 
+// Targets returns the rules a correlation correlates.
+func (c *Correlation) Targets() []*Rule { return c.targets }
+
 // FilterRules returns the rules a filter applies to, by id or name.
 func (r *Rule) FilterRules() []string {
 	if r.filter == nil {
