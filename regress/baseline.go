@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"sort"
+	"strings"
 )
 
 // Change is a difference between a stored run and this one.
@@ -23,8 +25,13 @@ func (c Change) String() string {
 	if c.Case != "" {
 		s += " | " + c.Case
 	}
-	if c.Before != "" || c.After != "" {
+	switch {
+	case c.Before != "" && c.After != "":
 		s += fmt.Sprintf(": %s -> %s", c.Before, c.After)
+	case c.After != "":
+		s += ": " + c.After
+	case c.Before != "":
+		s += ": was " + c.Before
 	}
 	return s
 }
@@ -63,6 +70,22 @@ func WriteBaseline(path string, r *Report) error {
 	return nil
 }
 
+// caseID identifies a case across runs started from different folders:
+// the sample is taken relative to the report's workspace.
+func caseID(r *Report, c Case) string {
+	return c.Artifact.Key() + " | " + c.Name + " | " + inWorkspace(r, c.Sample) + " | " + c.Expect
+}
+
+func inWorkspace(r *Report, path string) string {
+	if r.Workspace == "" {
+		return filepath.ToSlash(path)
+	}
+	if rel, err := filepath.Rel(r.Workspace, path); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.ToSlash(rel)
+	}
+	return filepath.ToSlash(path)
+}
+
 // Compare names what changed between a baseline and the current run:
 // cases that now fail or pass, counts that moved, and rules and cases
 // that came or went.
@@ -70,7 +93,7 @@ func Compare(base, cur *Report) []Change {
 	var out []Change
 	before := map[string]Case{}
 	for _, c := range base.Cases {
-		before[c.ID()] = c
+		before[caseID(base, c)] = c
 	}
 	rulesBefore, rulesNow := map[string]bool{}, map[string]bool{}
 	for _, c := range base.Cases {
@@ -78,9 +101,10 @@ func Compare(base, cur *Report) []Change {
 	}
 	for _, c := range cur.Cases {
 		rulesNow[c.Artifact.Key()] = true
-		b, ok := before[c.ID()]
-		delete(before, c.ID())
-		label := c.Name + ": " + c.Sample
+		id := caseID(cur, c)
+		b, ok := before[id]
+		delete(before, id)
+		label := c.Name + ": " + inWorkspace(cur, c.Sample)
 		switch {
 		case !ok:
 			if rulesBefore[c.Artifact.Key()] {
@@ -96,7 +120,7 @@ func Compare(base, cur *Report) []Change {
 	}
 	for _, b := range before {
 		if rulesNow[b.Artifact.Key()] {
-			out = append(out, Change{What: "removed-case", Artifact: b.Artifact.Key(), Case: b.Name + ": " + b.Sample, Before: string(b.Status)})
+			out = append(out, Change{What: "removed-case", Artifact: b.Artifact.Key(), Case: b.Name + ": " + inWorkspace(base, b.Sample), Before: string(b.Status)})
 		}
 	}
 	for k := range rulesNow {

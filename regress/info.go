@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"gopkg.in/yaml.v3"
 )
@@ -19,13 +20,33 @@ import (
 type Info struct {
 	ID          string     `yaml:"id,omitempty"`
 	Description string     `yaml:"description,omitempty"`
-	Date        string     `yaml:"date,omitempty"`
+	Date        Date       `yaml:"date,omitempty"`
 	Author      string     `yaml:"author,omitempty"`
 	Rules       []InfoRule `yaml:"rule_metadata"`
 	Tests       []Test     `yaml:"regression_tests_info"`
 
 	// File is where the info.yml was read from.
 	File string `yaml:"-"`
+}
+
+// Date is a YYYY-MM-DD date, written unquoted as SigmaHQ writes it.
+type Date string
+
+// MarshalYAML writes the date as a plain scalar.
+func (d Date) MarshalYAML() (any, error) {
+	if _, err := time.Parse(time.DateOnly, string(d)); err == nil {
+		return &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!timestamp", Value: string(d)}, nil
+	}
+	return string(d), nil
+}
+
+// UnmarshalYAML reads any scalar as the date's text.
+func (d *Date) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode {
+		return fmt.Errorf("line %d: date is not a value (expected YYYY-MM-DD)", n.Line)
+	}
+	*d = Date(n.Value)
+	return nil
 }
 
 // InfoRule names the rule an info.yml belongs to.
@@ -124,7 +145,22 @@ func ParseInfo(path string, data []byte) (*Info, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("%s:1: info.yml is empty (expected rule_metadata and regression_tests_info)", path)
 		}
-		return nil, fmt.Errorf("%s: %s (expected SigmaHQ's info.yml keys, plus expect, at_least, at_most, exactly)", path, strings.TrimPrefix(err.Error(), "yaml: "))
+		var te *yaml.TypeError
+		if errors.As(err, &te) {
+			var lines []string
+			for _, e := range te.Errors {
+				// yaml.v3 says "line N: message".
+				var n int
+				if _, serr := fmt.Sscanf(e, "line %d:", &n); serr == nil {
+					e = fmt.Sprintf("%s:%d:%s", path, n, strings.SplitN(e, ":", 2)[1])
+				} else {
+					e = path + ": " + e
+				}
+				lines = append(lines, e+" (expected SigmaHQ's info.yml keys, plus expect, at_least, at_most, exactly)")
+			}
+			return nil, errors.New(strings.Join(lines, "\n"))
+		}
+		return nil, fmt.Errorf("%s: %s", path, strings.TrimPrefix(err.Error(), "yaml: "))
 	}
 	info.File = path
 	var node yaml.Node

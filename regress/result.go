@@ -66,11 +66,6 @@ type Case struct {
 	bounds Bounds
 }
 
-// ID identifies the case across runs.
-func (c Case) ID() string {
-	return c.Artifact.Key() + " | " + c.Sample + " | " + c.Expect
-}
-
 // MaxEvents caps the events listed per case.
 const MaxEvents = 10
 
@@ -148,8 +143,8 @@ type TechniqueCoverage struct {
 // FindingCoverage says which behaviours of a finding a passing rule
 // detects in the finding's own evidence.
 type FindingCoverage struct {
-	Finding   string              `json:"finding"`
-	File      string              `json:"file"`
+	Finding   string             `json:"finding"`
+	File      string             `json:"file"`
 	Behaviors []BehaviorCoverage `json:"behaviors"`
 }
 

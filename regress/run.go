@@ -205,7 +205,7 @@ func judge(c *Case) {
 	case b.Holds(c.Count):
 		c.Status = Pass
 		if b.Warn >= 0 && c.Count > b.Warn {
-			c.Warning = fmt.Sprintf("%d detections, more than match_count %d: raise match_count", c.Count, b.Warn)
+			c.Warning = fmt.Sprintf("%d %s, more than match_count %d: raise match_count", c.Count, plural(c.Count, "detection"), b.Warn)
 		}
 		if c.Expect == "match" {
 			c.Events = nil

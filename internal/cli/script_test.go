@@ -1,6 +1,8 @@
 package cli
 
 import (
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"testing"
@@ -23,8 +25,61 @@ func TestScripts(t *testing.T) {
 		UpdateScripts: os.Getenv("ANTIBODY_UPDATE") != "",
 		Setup: func(env *testscript.Env) error {
 			example, err := filepath.Abs("../../testdata/example")
+			if err != nil {
+				return err
+			}
 			env.Setenv("EXAMPLE", example)
+			corpus, err := filepath.Abs("../../../shared/corpus")
+			env.Setenv("CORPUS", corpus)
 			return err
 		},
+		// [corpus] holds when ../shared/corpus is present.
+		Condition: func(cond string) (bool, error) {
+			if cond != "corpus" {
+				return false, fmt.Errorf("unknown condition %q", cond)
+			}
+			_, err := os.Stat("../../../shared/corpus/evtx-attack-samples")
+			return err == nil, nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// cpdir SRC DST copies a folder tree, for scripts that
+			// change a copy of the example workspace.
+			"cpdir": func(ts *testscript.TestScript, neg bool, args []string) {
+				if neg || len(args) != 2 {
+					ts.Fatalf("usage: cpdir SRC DST")
+				}
+				ts.Check(copyTree(ts.MkAbs(args[0]), ts.MkAbs(args[1])))
+			},
+		},
+	})
+}
+
+func copyTree(src, dst string) error {
+	return filepath.Walk(src, func(path string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, err := filepath.Rel(src, path)
+		if err != nil {
+			return err
+		}
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		in, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer in.Close()
+		out, err := os.Create(target)
+		if err != nil {
+			return err
+		}
+		if _, err := io.Copy(out, in); err != nil {
+			out.Close()
+			return err
+		}
+		return out.Close()
 	})
 }
