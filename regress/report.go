@@ -123,6 +123,9 @@ func Text(w io.Writer, r *Report) error {
 		}
 		b.WriteString("\n")
 	}
+	if r.Scope != "" {
+		fmt.Fprintf(&b, "scope: %s\n", r.Scope)
+	}
 	e := r.Examined
 	fmt.Fprintf(&b, "examined %d %s, %d %s, %d %s, %d %s in %.1fs\n", e.Rules, pluralWord(e.Rules, "rule"), e.Samples, pluralWord(e.Samples, "sample"), e.Files, pluralWord(e.Files, "file"), e.Events, pluralWord(e.Events, "event"), r.Duration)
 	t := r.Totals

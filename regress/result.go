@@ -73,6 +73,9 @@ const MaxEvents = 10
 type Report struct {
 	Version   int       `json:"version"`
 	Workspace string    `json:"workspace,omitempty"`
+	// Scope is set when only part of the workspace was tested, e.g.
+	// "changed since HEAD".
+	Scope string `json:"scope,omitempty"`
 	Started   time.Time `json:"started"`
 	Duration  float64   `json:"duration_seconds"`
 	Cases     []Case    `json:"cases"`
@@ -104,10 +107,11 @@ type Totals struct {
 	Errors int `json:"errors"`
 }
 
-// OK reports whether the run passed: cases ran and none failed or errored,
-// and the run had no problems.
+// OK reports whether the run passed: cases ran (or, in a scoped run,
+// nothing in scope needed testing) and none failed or errored, and the run
+// had no problems.
 func (r *Report) OK() bool {
-	return r.Totals.Cases > 0 && r.Totals.Failed == 0 && r.Totals.Errors == 0 && len(r.Problems) == 0
+	return (r.Totals.Cases > 0 || r.Scope != "") && r.Totals.Failed == 0 && r.Totals.Errors == 0 && len(r.Problems) == 0
 }
 
 func (r *Report) total() {
@@ -122,7 +126,7 @@ func (r *Report) total() {
 			r.Totals.Errors++
 		}
 	}
-	if r.Totals.Cases == 0 && len(r.Problems) == 0 {
+	if r.Totals.Cases == 0 && len(r.Problems) == 0 && r.Scope == "" {
 		r.Problems = append(r.Problems, "nothing was tested: no rule with an expectation and no benign corpus (expected rules with regression_tests_path, or benign corpora in antibody.yaml)")
 	}
 }

@@ -28,8 +28,12 @@ type Options struct {
 	// Workers is how many sample files are read at once (0 = per CPU).
 	Workers int
 	// Changed, when set, keeps only the cases whose rule file, info.yml
-	// or sample it reports as changed.
+	// or sample it reports as changed; Scope says in words what it keeps
+	// ("changed since HEAD"). With a scope, having nothing to test passes.
 	Changed func(path string) bool
+	Scope   string
+	// Progress, when set, is called after each sample file is read.
+	Progress func(filesDone, filesTotal int)
 }
 
 // ErrUsage marks errors in how the run was asked for (no workspace, a
@@ -50,6 +54,12 @@ type plan struct {
 func Run(ctx context.Context, opts Options) (*Report, error) {
 	start := time.Now()
 	rep := &Report{Version: ReportVersion, Started: start.UTC(), Cases: []Case{}, Untested: []Artifact{}, Problems: []string{}}
+	if opts.Changed != nil {
+		rep.Scope = opts.Scope
+		if rep.Scope == "" {
+			rep.Scope = "changed files only"
+		}
+	}
 	ws, err := workspace(&opts)
 	if err != nil {
 		return nil, err
@@ -127,7 +137,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	sort.Strings(files)
 	hits := map[string]map[string]*hitList{} // file -> rule key -> hits
 	byRecord := map[string]map[uint64][]string{}
-	run, err := engine.ScanFiles(ctx, files, sigma.FileOptions{Workers: opts.Workers}, func(d sigma.Detection) {
+	run, err := engine.ScanFiles(ctx, files, sigma.FileOptions{Workers: opts.Workers, Progress: opts.Progress}, func(d sigma.Detection) {
 		key := artifactOf(d.Rule).Key()
 		m := hits[d.Source.File]
 		if m == nil {

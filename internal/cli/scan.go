@@ -73,12 +73,7 @@ func runScan(ctx context.Context, g *globals, o scanOptions) error {
 	out := newDetectionWriter(g.format, g.stdout)
 	opts := sigma.ScanOptions{Rules: o.rules, Events: o.events, Pipeline: o.pipeline, MinLevel: o.minLevel, Workers: o.workers}
 	if isTerminal(g.stderr) {
-		opts.Progress = func(done, total int) {
-			fmt.Fprintf(g.stderr, "\rscanned %d/%d files", done, total)
-			if done == total {
-				fmt.Fprint(g.stderr, "\r\033[K")
-			}
-		}
+		opts.Progress = progress(g)
 	}
 	start := time.Now()
 	res, err := sigma.Scan(ctx, opts, out.write)
@@ -107,6 +102,17 @@ func runScan(ctx context.Context, g *globals, o scanOptions) error {
 		return usagef("no Sigma rule could be loaded from %s", strings.Join(o.rules, ", "))
 	}
 	return nil
+}
+
+// progress shows "read N/M files" on stderr, on a terminal only, and
+// clears it at the end.
+func progress(g *globals) func(done, total int) {
+	return func(done, total int) {
+		fmt.Fprintf(g.stderr, "\rread %d/%d files", done, total)
+		if done == total {
+			fmt.Fprint(g.stderr, "\r\033[K")
+		}
+	}
 }
 
 func isTerminal(w io.Writer) bool {

@@ -75,8 +75,12 @@ func runTest(ctx context.Context, g *globals, o testOptions, args []string) erro
 			}
 		}
 		if opts.Changed, err = regress.ChangedSince(dir, o.changedSince); err != nil {
-			return usageError{err}
+			return usageError{errors.New(strings.TrimPrefix(err.Error(), "usage: "))}
 		}
+		opts.Scope = "changed since " + o.changedSince
+	}
+	if isTerminal(g.stderr) {
+		opts.Progress = progress(g)
 	}
 	rep, err := regress.Run(ctx, opts)
 	if err != nil {
