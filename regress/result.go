@@ -71,14 +71,14 @@ const MaxEvents = 10
 
 // Report is everything a run did.
 type Report struct {
-	Version   int       `json:"version"`
-	Workspace string    `json:"workspace,omitempty"`
+	Version   int    `json:"version"`
+	Workspace string `json:"workspace,omitempty"`
 	// Scope is set when only part of the workspace was tested, e.g.
 	// "changed since HEAD".
-	Scope string `json:"scope,omitempty"`
-	Started   time.Time `json:"started"`
-	Duration  float64   `json:"duration_seconds"`
-	Cases     []Case    `json:"cases"`
+	Scope    string    `json:"scope,omitempty"`
+	Started  time.Time `json:"started"`
+	Duration float64   `json:"duration_seconds"`
+	Cases    []Case    `json:"cases"`
 	// Untested are artifacts without an expectation of their own.
 	Untested []Artifact `json:"untested"`
 	Examined Examined   `json:"examined"`
