@@ -135,3 +135,66 @@ func ParsePipeline(file string, data []byte) (*Pipeline, error) {
 	}
 	return &p, nil
 }
+
+// SourceOf returns the log source an event belongs to: the first source
+// with a category whose conditions it meets, else the first service source
+// it meets. Generators use it to pick a rule's logsource from evidence.
+func (p *Pipeline) SourceOf(fields func(name string) (string, bool)) (*Source, bool) {
+	var service *Source
+	for i := range p.Sources {
+		s := &p.Sources[i]
+		if !s.holds(fields) {
+			continue
+		}
+		if s.Category != "" {
+			return s, true
+		}
+		if service == nil {
+			service = s
+		}
+	}
+	return service, service != nil
+}
+
+func (s *Source) holds(fields func(string) (string, bool)) bool {
+	for f, want := range s.Conditions {
+		v, ok := fields(f)
+		if !ok {
+			return false
+		}
+		found := false
+		for _, w := range want {
+			if strings.EqualFold(v, w) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// RuleField returns the Sigma field name a rule uses for an event field of
+// this source (NewProcessName is Image for Security 4688), or the name
+// itself.
+func (s *Source) RuleField(eventField string) string {
+	for ruleField, ef := range s.Fields {
+		if ef == eventField {
+			return ruleField
+		}
+	}
+	return eventField
+}
+
+// ConditionFields returns the names of the fields the source's conditions
+// test (Channel, EventID...), sorted.
+func (s *Source) ConditionFields() []string {
+	out := make([]string, 0, len(s.Conditions))
+	for f := range s.Conditions {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,270 @@
+package sigma
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/antibody-dev/antibody/rules/events"
+	"github.com/antibody-dev/antibody/rules/sigma"
+)
+
+// selection is a named, tuned set of predicates (ANDed).
+type selection struct {
+	name  string
+	preds []pred
+}
+
+// evaluation is how each predicate fares on the positives and the benign
+// events.
+type evaluation struct {
+	pos  []int   // positives matched, per predicate
+	hits [][]int // benign events matched, per predicate (indices)
+}
+
+// evaluate runs each predicate alone, as a one-field rule of the log
+// source, over the positives and the benign corpora.
+func (r *run) evaluate(ls sigma.Logsource, preds []pred, positives []*events.Event) (evaluation, error) {
+	d := &docWriter{}
+	for i, p := range preds {
+		if i > 0 {
+			d.line(0, "---")
+		}
+		d.line(0, fmt.Sprintf("title: p%d", i))
+		writeLogsource(d, ls)
+		d.line(0, "detection:")
+		d.line(1, "sel:")
+		d.field(2, p.key(), p.values)
+		d.line(1, "condition: sel")
+	}
+	set, err := sigma.Parse("tuning", d.bytes(), sigma.LoadOptions{Pipeline: r.p})
+	if err != nil {
+		return evaluation{}, err
+	}
+	if len(set.Refusals) > 0 {
+		return evaluation{}, fmt.Errorf("draft predicate refused: %s", set.Refusals[0].Error())
+	}
+	index := map[*sigma.Rule]int{}
+	for i, rule := range set.Rules {
+		index[rule] = i
+	}
+	ev := evaluation{pos: make([]int, len(preds)), hits: make([][]int, len(preds))}
+	e := sigma.NewEngine(set, r.p)
+	m := e.NewMatcher()
+	for _, p := range positives {
+		m.Match(p, func(d sigma.Detection) { ev.pos[index[d.Rule]]++ })
+	}
+	for bi, b := range r.benign {
+		m.Match(b, func(d sigma.Detection) {
+			i := index[d.Rule]
+			ev.hits[i] = append(ev.hits[i], bi)
+		})
+	}
+	return ev, nil
+}
+
+func writeLogsource(d *docWriter, ls sigma.Logsource) {
+	d.line(0, "logsource:")
+	if ls.Category != "" {
+		d.line(1, "category: "+ls.Category)
+	}
+	if ls.Product != "" {
+		d.line(1, "product: "+ls.Product)
+	}
+	if ls.Service != "" {
+		d.line(1, "service: "+ls.Service)
+	}
+}
+
+func intersect(a, b []int) []int {
+	var out []int
+	i, j := 0, 0
+	for i < len(a) && j < len(b) {
+		switch {
+		case a[i] == b[j]:
+			out = append(out, a[i])
+			i++
+			j++
+		case a[i] < b[j]:
+			i++
+		default:
+			j++
+		}
+	}
+	return out
+}
+
+func union(a, b []int) []int {
+	m := map[int]bool{}
+	for _, x := range a {
+		m[x] = true
+	}
+	for _, x := range b {
+		m[x] = true
+	}
+	out := make([]int, 0, len(m))
+	for x := range m {
+		out = append(out, x)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// tune picks, from the candidates that hold on every positive, the
+// smallest set (anchored by what the event is) that keeps the benign
+// corpora within the budget. It returns the selection, the benign events
+// it still matches, and a note on how it got there.
+func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) ([]pred, []int, string, error) {
+	ev, err := r.evaluate(ls, cands, positives)
+	if err != nil {
+		return nil, nil, "", err
+	}
+	var viable []int
+	for i := range cands {
+		if ev.pos[i] == len(positives) {
+			viable = append(viable, i)
+		}
+	}
+	if len(viable) == 0 {
+		return nil, nil, "", nil
+	}
+	first := anchorOf(ls, cands, viable)
+	chosen := []int{first}
+	cur := ev.hits[first]
+	steps := []string{fmt.Sprintf("%s alone matched %d benign %s", describe(cands[first]), len(cur), plural(len(cur), "event"))}
+	// Narrow with meaningful predicates first (flags, names, keys);
+	// fall back to weak ones (integrity level, product names, address
+	// ranges) only when nothing meaningful separates.
+	for _, minPrio := range []int{40, 0} {
+		for len(cur) > r.budget {
+			best, bestN := -1, len(cur)
+			for _, i := range viable {
+				if contains(chosen, i) || cands[i].prio < minPrio {
+					continue
+				}
+				n := len(intersect(cur, ev.hits[i]))
+				if n < bestN || (best >= 0 && n == bestN && cands[i].prio > cands[best].prio) {
+					best, bestN = i, n
+				}
+			}
+			if best < 0 {
+				break
+			}
+			chosen = append(chosen, best)
+			cur = intersect(cur, ev.hits[best])
+			steps = append(steps, fmt.Sprintf("adding %s left %d", describe(cands[best]), len(cur)))
+		}
+	}
+	// One condition is rarely a behaviour: when the benign corpora could
+	// not ask for more (no events of this log source, or none left), the
+	// strongest remaining predicate is added so the rule says both who
+	// acts and what it does.
+	if len(chosen) == 1 {
+		for _, i := range viable {
+			if i != first && cands[i].prio >= 40 && cands[i].field != cands[first].field {
+				chosen = append(chosen, i)
+				cur = intersect(cur, ev.hits[i])
+				steps = append(steps, fmt.Sprintf("%s added so the rule names the act as well as the actor", describe(cands[i])))
+				break
+			}
+		}
+	}
+	var out []pred
+	for _, i := range chosen {
+		out = append(out, cands[i])
+	}
+	return out, cur, strings.Join(steps, ", "), nil
+}
+
+// anchorPreference names, per log source category, the fields that say
+// what an event is about, best first.
+var anchorPreference = map[string][]string{
+	"process_creation":   {"Image", "OriginalFileName", "CommandLine"},
+	"process_access":     {"TargetImage", "GrantedAccess"},
+	"file_event":         {"TargetFilename", "Image"},
+	"registry_set":       {"TargetObject", "Details"},
+	"registry_add":       {"TargetObject"},
+	"registry_delete":    {"TargetObject"},
+	"registry_event":     {"TargetObject", "Details"},
+	"image_load":         {"ImageLoaded", "Image"},
+	"network_connection": {"DestinationPort", "Image"},
+	"pipe_created":       {"PipeName"},
+	"dns_query":          {"QueryName"},
+}
+
+// anchorOf picks the predicate a selection starts from.
+func anchorOf(ls sigma.Logsource, cands []pred, viable []int) int {
+	for _, field := range anchorPreference[ls.Category] {
+		for _, i := range viable {
+			if cands[i].field == field && cands[i].prio >= 40 {
+				return i
+			}
+		}
+	}
+	for _, i := range viable {
+		if cands[i].anchor {
+			return i
+		}
+	}
+	return viable[0]
+}
+
+func contains(list []int, x int) bool {
+	for _, y := range list {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+func describe(p pred) string {
+	return fmt.Sprintf("%s %s", p.what, strings.TrimSpace(strings.Join(p.values, ", ")))
+}
+
+func plural(n int, w string) string {
+	if n == 1 {
+		return w
+	}
+	return w + "s"
+}
+
+// filters proposes exclusions for the benign events a rule still matches:
+// a program or parent that several of them share and no positive has.
+// A single benign event is never enough: that would memorise it.
+func (r *run) filters(ls sigma.Logsource, positives []*events.Event, src *sigma.Source, remaining []int) []pred {
+	posVals := map[string]map[string]bool{}
+	for _, p := range positives {
+		s := toSample(p, src)
+		for _, f := range filterFields {
+			if posVals[f] == nil {
+				posVals[f] = map[string]bool{}
+			}
+			posVals[f][strings.ToLower(s[f])] = true
+		}
+	}
+	var out []pred
+	for _, f := range filterFields {
+		counts := map[string]int{}
+		var order []string
+		for _, bi := range remaining {
+			s := toSample(r.benign[bi], src)
+			v, ok := s[f]
+			if !ok || v == "" || r.names.mentions(v) {
+				continue
+			}
+			if counts[v] == 0 {
+				order = append(order, v)
+			}
+			counts[v]++
+		}
+		for _, v := range order {
+			if counts[v] >= 2 && !posVals[f][strings.ToLower(v)] {
+				out = append(out, pred{field: f, values: []string{v}, what: "benign " + strings.ToLower(f)})
+			}
+		}
+	}
+	return out
+}
+
+var filterFields = []string{"ParentImage", "Image", "SourceImage", "ImageLoaded", "TargetFilename", "ParentCommandLine", "CommandLine"}

@@ -1,0 +1,112 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/antibody-dev/antibody/findings"
+	"github.com/antibody-dev/antibody/generators"
+	gensigma "github.com/antibody-dev/antibody/generators/sigma"
+)
+
+type generateOptions struct {
+	workspace string
+	dryRun    bool
+}
+
+func newGenerateCommand(g *globals) *cobra.Command {
+	var o generateOptions
+	cmd := &cobra.Command{
+		Use:   "generate [FINDING...]",
+		Short: "Generate tuned Sigma rules (with their regression expectations) from findings",
+		Long: `Generate the defenses a finding calls for and write them into the workspace: today
+Sigma rules for its behaviours (generalised from the cited events, tuned until every
+cited event matches and the benign corpora stay within the false-positive budget)
+with their SigmaHQ info.yml expectations. FINDING defaults to every finding of the
+workspace. Regenerating unchanged input changes nothing; a generated file a human
+has edited is never overwritten: the new version is written beside it as FILE.new.
+--dry-run prints the unified diff and writes nothing.`,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runGenerate(cmd.Context(), g, o, args)
+		},
+	}
+	cmd.Flags().StringVar(&o.workspace, "workspace", ".", "workspace folder (holding antibody.yaml)")
+	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the diff of what would change; write nothing")
+	return cmd
+}
+
+func runGenerate(ctx context.Context, g *globals, o generateOptions, files []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	ws, err := findings.LoadWorkspace(o.workspace)
+	if err != nil {
+		return usageError{fmt.Errorf("load workspace %s: %w", o.workspace, err)}
+	}
+	if len(files) == 0 {
+		if files, err = ws.FindingFiles(); err != nil {
+			return usageError{err}
+		}
+	}
+	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}})
+	if err != nil {
+		return usageError{err}
+	}
+	changes, err := generators.Plan(ws.Root, arts)
+	if err != nil {
+		return err
+	}
+	if g.format == "json" {
+		if !o.dryRun {
+			if err := generators.Apply(ws.Root, changes); err != nil {
+				return err
+			}
+		}
+		return writeJSON(g.stdout, map[string]any{"version": 1, "dry_run": o.dryRun, "changes": changes, "skipped": skipped})
+	}
+	if o.dryRun {
+		for _, c := range changes {
+			io.WriteString(g.stdout, c.Diff)
+		}
+	} else if err := generators.Apply(ws.Root, changes); err != nil {
+		return err
+	}
+	renderGenerate(g.stdout, changes, skipped, o.dryRun)
+	return nil
+}
+
+func renderGenerate(w io.Writer, changes []generators.Change, skipped []generators.Skipped, dry bool) {
+	var b strings.Builder
+	count := map[generators.Action]int{}
+	for _, c := range changes {
+		count[c.Action]++
+		verb := string(c.Action)
+		if dry && c.Action != generators.Unchanged {
+			verb = "would " + verb
+		}
+		switch c.Action {
+		case generators.Kept:
+			fmt.Fprintf(&b, "%-10s %s: edited by hand since it was generated; the new version is %s\n", verb, c.Artifact.Path, c.Target)
+		default:
+			fmt.Fprintf(&b, "%-10s %s\n", verb, c.Target)
+		}
+		if c.Artifact.Kind == "sigma" && c.Action != generators.Unchanged {
+			for _, n := range c.Artifact.Notes {
+				fmt.Fprintf(&b, "           tuned: %s\n", n)
+			}
+		}
+	}
+	for _, s := range skipped {
+		fmt.Fprintf(&b, "skipped    %s %s: %s\n", s.Finding, s.Source, s.Reason)
+		for _, c := range s.Collisions {
+			fmt.Fprintf(&b, "           collides with %s\n", c)
+		}
+	}
+	fmt.Fprintf(&b, "%d created, %d updated, %d unchanged, %d kept (edited by hand), %d skipped\n",
+		count[generators.Create], count[generators.Update], count[generators.Unchanged], count[generators.Kept], len(skipped))
+	io.WriteString(w, b.String())
+}
