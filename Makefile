@@ -30,6 +30,7 @@ test: deps
 # evidence and summarise it. Later stages (generate, test, report) join here.
 demo: build
 	$(BIN) validate testdata/example
+	$(BIN) generate --workspace testdata/example
 	$(BIN) test testdata/example
 
 bench: deps

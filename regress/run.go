@@ -153,11 +153,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		if len(h.sources) < MaxEvents {
 			h.sources = append(h.sources, d.Source)
 		}
-		if d.Source.Record != 0 {
-			if byRecord[d.Source.File] == nil {
-				byRecord[d.Source.File] = map[uint64][]string{}
+		// A correlation detection stands for every event it correlated.
+		srcs := append([]events.Source{d.Source}, d.Events...)
+		for _, s := range srcs {
+			if s.Record == 0 {
+				continue
 			}
-			byRecord[d.Source.File][d.Source.Record] = append(byRecord[d.Source.File][d.Source.Record], key)
+			if byRecord[s.File] == nil {
+				byRecord[s.File] = map[uint64][]string{}
+			}
+			byRecord[s.File][s.Record] = append(byRecord[s.File][s.Record], key)
 		}
 	})
 	if err != nil {

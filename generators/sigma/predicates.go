@@ -291,12 +291,17 @@ var tokenRE = regexp.MustCompile(`"[^"]*"|'[^']*'|\S+`)
 func tokens(cmd string, names scrub) []pred {
 	var out []pred
 	for i, raw := range tokenRE.FindAllString(cmd, -1) {
-		t := strings.Trim(raw, `"'`)
+		t := strings.TrimRight(strings.Trim(raw, `"'`), ",;")
 		if i == 0 || t == "" {
 			continue // the program itself is the Image
 		}
 		lt := strings.ToLower(t)
+		isFlag := (strings.HasPrefix(t, "-") || strings.HasPrefix(t, "/")) && len(t) >= 2 && isWord(strings.TrimLeft(flagName(t), "-/"))
 		switch {
+		case isFlag && !names.mentions(flagName(t)):
+			// A flag's value (a domain, a user) is dropped, the flag kept.
+			out = append(out, pred{field: "CommandLine", mods: "windash|contains", values: []string{" " + flagName(lt)}, prio: 70, what: "command-line flag"})
+			continue
 		case names.mentions(t), sidRE.MatchString(t), guidRE.MatchString(t), base64RE.MatchString(t) && len(t) > 40:
 			continue
 		case ipPortRE.MatchString(t):
@@ -304,14 +309,12 @@ func tokens(cmd string, names scrub) []pred {
 			out = append(out, pred{field: "CommandLine", mods: "contains", values: []string{":" + port}, prio: 58, what: "service port"})
 		case numberRE.MatchString(t):
 			continue
-		case (strings.HasPrefix(t, "-") || strings.HasPrefix(t, "/")) && len(t) >= 2 && isWord(strings.TrimLeft(flagName(t), "-/")):
-			out = append(out, pred{field: "CommandLine", mods: "windash|contains", values: []string{" " + flagName(lt)}, prio: 70, what: "command-line flag"})
 		case strings.ContainsAny(t, `\`):
 			for _, frag := range generalPath(t) {
 				out = append(out, pred{field: "CommandLine", mods: "contains", values: []string{frag}, prio: 48, what: "path in the command line"})
 			}
-		case isWord(strings.TrimRight(t, ",;")) && len(t) >= 3 && !randomLooking(t):
-			out = append(out, pred{field: "CommandLine", mods: "contains", values: []string{strings.TrimRight(t, ",;")}, prio: 60, what: "command-line keyword"})
+		case isWord(t) && len(t) >= 3 && !randomLooking(t):
+			out = append(out, pred{field: "CommandLine", mods: "contains", values: []string{t}, prio: 60, what: "command-line keyword"})
 		case strings.Contains(t, " ") && len(t) >= 4 && !strings.ContainsAny(t, `\/:`):
 			out = append(out, pred{field: "CommandLine", mods: "contains", values: []string{t}, prio: 52, what: "quoted argument"})
 		}

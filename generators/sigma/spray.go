@@ -181,4 +181,3 @@ func (r *run) correlate(body []byte, evs []*events.Event) (attack, benign int, e
 	}
 	return count(evs), count(r.benign), nil
 }
-
