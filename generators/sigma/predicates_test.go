@@ -26,7 +26,7 @@ func TestTokensGeneralise(t *testing.T) {
 			"CommandLine|windash|contains= --target", "CommandLine|contains=:9401", "CommandLine|windash|contains= --dump"},
 		`rundll32.exe  C:\Windows\System32\comsvcs.dll, MiniDump 1200 C:\Users\Public\Documents\wdupd.dmp full`: {
 			"CommandLine|contains=comsvcs.dll", "CommandLine|contains=MiniDump", "CommandLine|contains=\\Users\\Public\\", "CommandLine|contains=.dmp", "CommandLine|contains=full"},
-		`net  group "Domain Admins" /domain`: {"CommandLine|contains=group", "CommandLine|contains=Domain Admins", "CommandLine|windash|contains= /domain"},
+		`net  group "Domain Admins" /domain`:                                          {"CommandLine|contains=group", "CommandLine|contains=Domain Admins", "CommandLine|windash|contains= /domain"},
 		`x.exe {3F2504E0-4F89-11D3-9A0C-0305E82C3301} S-1-5-21-1-2-3-1104 12345 FS01`: nil,
 	}
 	for cmd, want := range cases {
