@@ -285,6 +285,13 @@ func (r *run) infoYAML(d draft) []byte {
 		if f, ok := events.FormatOf(t.path); ok {
 			typ = string(f)
 		}
+		if t.count < 0 {
+			w.line(1, "- name: Benign corpus stays silent")
+			w.line(1, "  type: "+typ)
+			w.line(1, "  expect: no-match")
+			w.line(1, "  path: "+quote(t.path))
+			continue
+		}
 		w.line(1, "- name: Positive Detection Test")
 		w.line(1, "  type: "+typ)
 		w.line(1, fmt.Sprintf("  match_count: %d", t.count))
