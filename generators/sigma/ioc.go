@@ -179,7 +179,7 @@ func (r *run) iocRule(kind iocKind, vs []string, expiry string, evidence, srcs [
 		id: generators.ID(id, "indicators", kind.name), source: "indicators:" + kind.name, slug: slug,
 		title:    titleCase(fmt.Sprintf("Known %s of %s", kind.what, id)),
 		evidence: evidence, ls: kind.ls, level: kind.level, tags: []string{"detection.emerging-threats"},
-		refs: []string{r.findingRef() + "#indicators"},
+		refs:           []string{r.findingRef() + "#indicators"},
 		falsepositives: []string{"Infrastructure or files reused by legitimate parties after the incident (shared hosting, re-registered domains)"},
 	}
 	for i, sel := range kind.build(vs) {

@@ -3,11 +3,14 @@ package cli
 import (
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/antibody-dev/antibody/findings"
+	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
 func newValidateCommand(g *globals) *cobra.Command {
@@ -17,24 +20,35 @@ func newValidateCommand(g *globals) *cobra.Command {
 		Long: `Check findings and workspace settings. PATH is a finding, an antibody.yaml, a
 workspace folder (its settings and every finding in it) or a folder of findings;
 the default is the current folder. Every problem is reported, sorted, one per
-line as file:line:col: code: message. Exit code 2 when anything is invalid.`,
+line as file:line:col: code: message. Sigma rules are linted against SigmaHQ's
+conventions: a workspace's rule folder, and any rule file or folder of rules given
+as PATH. Exit code 2 when anything is invalid.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if len(args) == 0 {
 				args = []string{"."}
 			}
 			g.log.Debug("validate", "paths", args)
-			rep := findings.Validate(args)
-			g.log.Debug("validated", "files", len(rep.Files), "problems", len(rep.Problems))
+			findingPaths, rulePaths := splitValidatePaths(args)
+			rep := findings.Validate(findingPaths)
+			lint := &sigma.LintReport{Problems: []sigma.LintProblem{}}
+			if len(rulePaths) > 0 {
+				var err error
+				if lint, err = sigma.LintPaths(rulePaths); err != nil {
+					return usageError{err}
+				}
+			}
+			g.log.Debug("validated", "files", len(rep.Files), "problems", len(rep.Problems), "rules", lint.Rules)
+			ok := rep.OK() && len(lint.Problems) == 0
 			var err error
 			if g.format == "json" {
-				err = writeJSON(g.stdout, map[string]any{"version": 1, "ok": rep.OK(), "files": rep.Files, "problems": rep.Problems})
+				err = writeJSON(g.stdout, map[string]any{"version": 1, "ok": ok, "files": rep.Files, "problems": rep.Problems, "rules": lint})
 			} else {
-				err = renderValidation(g.stdout, rep)
+				err = renderValidation(g.stdout, rep, lint, rulePaths)
 			}
 			if err != nil {
 				return err
 			}
-			if !rep.OK() {
+			if !ok {
 				return reportedError{ExitInvalid}
 			}
 			return nil
@@ -42,7 +56,33 @@ line as file:line:col: code: message. Exit code 2 when anything is invalid.`,
 	}
 }
 
-func renderValidation(w io.Writer, rep *findings.Report) error {
+// splitValidatePaths sends rule files and folders to the Sigma lint and
+// the rest to finding validation; a workspace's rule folder is linted too.
+func splitValidatePaths(args []string) (findingPaths, rulePaths []string) {
+	for _, a := range args {
+		if sigma.LooksLikeRules(a) && !isWorkspace(a) {
+			rulePaths = append(rulePaths, a)
+			continue
+		}
+		findingPaths = append(findingPaths, a)
+		if isWorkspace(a) {
+			if ws, err := findings.LoadWorkspace(a); err == nil {
+				dir := filepath.Join(a, filepath.FromSlash(ws.Paths.Sigma))
+				if _, err := os.Stat(dir); err == nil {
+					rulePaths = append(rulePaths, dir)
+				}
+			}
+		}
+	}
+	return findingPaths, rulePaths
+}
+
+func isWorkspace(dir string) bool {
+	_, err := os.Stat(filepath.Join(dir, findings.WorkspaceFile))
+	return err == nil
+}
+
+func renderValidation(w io.Writer, rep *findings.Report, lint *sigma.LintReport, rulePaths []string) error {
 	var b strings.Builder
 	for _, p := range rep.Problems {
 		b.WriteString(p.String())
@@ -75,7 +115,16 @@ func renderValidation(w io.Writer, rep *findings.Report) error {
 			bad++
 		}
 	}
-	fmt.Fprintf(&b, "%s checked, %d invalid, %s\n", plural(len(rep.Files), "file"), bad, plural(len(rep.Problems), "problem"))
+	if len(rep.Files) > 0 || len(rep.Problems) > 0 || len(rulePaths) == 0 {
+		fmt.Fprintf(&b, "%s checked, %d invalid, %s\n", plural(len(rep.Files), "file"), bad, plural(len(rep.Problems), "problem"))
+	}
+	if len(rulePaths) > 0 {
+		for _, p := range lint.Problems {
+			b.WriteString(p.String())
+			b.WriteByte('\n')
+		}
+		fmt.Fprintf(&b, "%s in %s linted (%s), %s\n", plural(lint.Rules, "rule"), plural(lint.Files, "file"), strings.Join(rulePaths, ", "), plural(len(lint.Problems), "problem"))
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
 }

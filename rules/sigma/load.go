@@ -321,7 +321,10 @@ func refuse(file string, r *Rule, n *yaml.Node, feature, format string, args ...
 
 // parseDocument loads one Sigma document.
 func parseDocument(file string, root *yaml.Node, opts LoadOptions) (*Rule, *Refusal) {
-	r := &Rule{File: file, Line: root.Line}
+	r := &Rule{File: file, Line: root.Line, keyLines: map[string]int{}}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		r.keyLines[root.Content[i].Value] = root.Content[i].Line
+	}
 	// sigma-go reads the header; the detection, correlation and filter
 	// sections are read here, where every value keeps its position.
 	header := withoutKey(withoutKey(withoutKey(root, "detection"), "correlation"), "filter")

@@ -67,6 +67,9 @@ type Rule struct {
 	// ecosystem's type (additional fields included).
 	Meta sigmago.Rule
 
+	// keyLines are the lines of the document's top-level keys.
+	keyLines map[string]int
+
 	searches  map[string]*search
 	condition condNode
 	condText  string
@@ -139,6 +142,15 @@ func (r *Rule) FilterRules() []string {
 		return nil
 	}
 	return r.filter.rules
+}
+
+// LineOf returns the line of a top-level key of the rule's document, or
+// the document's first line.
+func (r *Rule) LineOf(key string) int {
+	if n, ok := r.keyLines[key]; ok {
+		return n
+	}
+	return r.Line
 }
 
 // Ref returns how the rule is named in messages: its id, or its title.
