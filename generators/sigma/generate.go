@@ -138,6 +138,9 @@ func scrubFrom(f *findings.Finding) scrub {
 			s = append(s, n)
 		}
 	}
+	if f.Scope == nil {
+		return s
+	}
 	for _, a := range f.Scope.Assets {
 		h := a.Hostname
 		addName(h)

@@ -18,6 +18,9 @@ type pred struct {
 	prio   int
 	anchor bool   // may start a selection: it says what the event is
 	what   string // for notes: "image name", "command-line flag"
+	// alt is an alternative the predicate also accepts (the original
+	// file name of a program), written as a selection of its own.
+	alt *pred
 }
 
 func (p pred) key() string {
@@ -31,7 +34,13 @@ func (p pred) key() string {
 	return k
 }
 
-func (p pred) id() string { return p.key() + "=" + strings.Join(p.values, "\x00") }
+func (p pred) id() string {
+	id := p.key() + "=" + strings.Join(p.values, "\x00")
+	if p.alt != nil {
+		id += "|" + p.alt.id()
+	}
+	return id
+}
 
 // sample is one evidence event in Sigma's field names.
 type sample map[string]string
@@ -110,6 +119,8 @@ var (
 	numberRE  = regexp.MustCompile(`^[0-9.,:x]+$`)
 	userDirRE = regexp.MustCompile(`(?i)^(?:[a-z]:)?\\users\\[^\\]+\\`)
 	ipPortRE  = regexp.MustCompile(`^\d{1,3}(?:\.\d{1,3}){3}:(\d{1,5})$`)
+	// userHiveRE is a user's registry hive: HKU\<SID> or its classes.
+	userHiveRE = regexp.MustCompile(`(?i)^(?:HKU|HKEY_USERS)\\S-1-5-[0-9-]+(?:_Classes)?`)
 )
 
 // scrub is what generalisation removes from every value: host and user
@@ -210,7 +221,13 @@ func candidates(group []sample, known func(string) bool, names scrub) []pred {
 				if f == "ParentImage" {
 					prio, what = 45, "parent program"
 				}
-				add(pred{field: f, mods: "endswith", values: []string{`\` + base}, prio: prio, anchor: f != "ParentImage", what: what})
+				p := pred{field: f, mods: "endswith", values: []string{`\` + base}, prio: prio, anchor: f != "ParentImage", what: what}
+				if of, ok := common("OriginalFileName"); ok && f == "Image" && strings.EqualFold(of, base) {
+					// Renamed copies keep their original name: match
+					// either, as SigmaHQ's rules do.
+					p.alt = &pred{field: "OriginalFileName", values: []string{of}}
+				}
+				add(p)
 			}
 			for _, folder := range suspiciousFolders {
 				if strings.Contains(strings.ToLower(v), strings.ToLower(folder)) {
@@ -290,10 +307,23 @@ var tokenRE = regexp.MustCompile(`"[^"]*"|'[^']*'|\S+`)
 
 func tokens(cmd string, names scrub) []pred {
 	var out []pred
+	var pieces []string
 	for i, raw := range tokenRE.FindAllString(cmd, -1) {
-		t := strings.TrimRight(strings.Trim(raw, `"'`), ",;")
-		if i == 0 || t == "" {
+		if i == 0 {
 			continue // the program itself is the Image
+		}
+		raw = strings.Trim(raw, `"'`)
+		if strings.Contains(raw, " ") {
+			pieces = append(pieces, raw)
+			continue
+		}
+		// rundll32's dll,Export arguments are two things.
+		pieces = append(pieces, strings.Split(raw, ",")...)
+	}
+	for _, t := range pieces {
+		t = strings.TrimRight(t, ",;")
+		if t == "" {
+			continue
 		}
 		lt := strings.ToLower(t)
 		isFlag := (strings.HasPrefix(t, "-") || strings.HasPrefix(t, "/")) && len(t) >= 2 && isWord(strings.TrimLeft(flagName(t), "-/"))
@@ -379,9 +409,15 @@ func pathFragments(group []sample, field string, names scrub) []pred {
 	}
 	lf := strings.ToLower(first)
 	if field == "TargetObject" {
-		// HKU\S-1-5-21-...\Software\... -> \Software\...\<parent key>\
-		k := sidRE.ReplaceAllString(first, "*")
-		if i := strings.Index(strings.ToLower(k), `\software\`); i >= 0 {
+		// HKU\S-1-5-21-...[_Classes]\Software\... -> \Software\...\<parent key>\:
+		// the user's hive is dropped, not wildcarded (a backslash before
+		// * would make it a literal asterisk in Sigma).
+		k := first
+		if m := userHiveRE.FindString(k); m != "" {
+			k = k[len(m):]
+		} else if i := strings.Index(strings.ToLower(k), `\software\`); i >= 0 {
+			k = k[i:]
+		} else if i := strings.Index(strings.ToLower(k), `\system\`); i >= 0 {
 			k = k[i:]
 		}
 		if j := strings.LastIndex(k, `\`); j > 0 {

@@ -237,21 +237,48 @@ func (r *run) ruleYAML(d draft) []byte {
 	w.list(0, "tags", d.tags)
 	writeLogsource(w, d.ls)
 	w.line(0, "detection:")
+	var clauses []string
 	for _, s := range d.sels {
-		w.line(1, s.name+":")
+		var plain []pred
+		var alts []pred
 		for _, p := range s.preds {
-			w.field(2, p.key(), p.values)
+			if p.alt != nil {
+				alts = append(alts, p)
+			} else {
+				plain = append(plain, p)
+			}
 		}
+		parts := []string{}
+		for i, p := range alts {
+			name := s.name + "_img"
+			if i > 0 {
+				name = fmt.Sprintf("%s_img%d", s.name, i+1)
+			}
+			writePred(w, name, p)
+			parts = append(parts, name)
+		}
+		if len(plain) > 0 {
+			w.line(1, s.name+":")
+			for _, p := range plain {
+				w.field(2, p.key(), p.values)
+			}
+			parts = append(parts, s.name)
+		}
+		clause := strings.Join(parts, " and ")
+		if len(parts) > 1 && len(d.sels) > 1 {
+			clause = "(" + clause + ")"
+		}
+		clauses = append(clauses, clause)
 	}
 	for i, f := range d.filters {
 		w.line(1, fmt.Sprintf("filter_benign_%d:", i+1))
 		w.field(2, f.key(), f.values)
 	}
-	cond := "selection"
-	if len(d.sels) > 1 {
-		cond = "1 of selection_*"
-	}
+	cond := strings.Join(clauses, " or ")
 	if len(d.filters) > 0 {
+		if len(clauses) > 1 {
+			cond = "(" + cond + ")"
+		}
 		cond += " and not 1 of filter_benign_*"
 	}
 	w.line(1, "condition: "+cond)

@@ -33,8 +33,7 @@ func (r *run) evaluate(ls sigma.Logsource, preds []pred, positives []*events.Eve
 		d.line(0, fmt.Sprintf("title: p%d", i))
 		writeLogsource(d, ls)
 		d.line(0, "detection:")
-		d.line(1, "sel:")
-		d.field(2, p.key(), p.values)
+		writePred(d, "sel", p)
 		d.line(1, "condition: sel")
 	}
 	set, err := sigma.Parse("tuning", d.bytes(), sigma.LoadOptions{Pipeline: r.p})
@@ -61,6 +60,27 @@ func (r *run) evaluate(ls sigma.Logsource, preds []pred, positives []*events.Eve
 		})
 	}
 	return ev, nil
+}
+
+// writePred writes a one-predicate selection; a predicate with an
+// alternative becomes a list of maps (either one).
+func writePred(d *docWriter, name string, p pred) {
+	if p.alt == nil {
+		d.line(1, name+":")
+		d.field(2, p.key(), p.values)
+		return
+	}
+	d.line(1, name+":")
+	for _, q := range []pred{p, *p.alt} {
+		if len(q.values) == 1 {
+			d.line(2, "- "+q.key()+": "+quote(q.values[0]))
+			continue
+		}
+		d.line(2, "- "+q.key()+":")
+		for _, v := range q.values {
+			d.line(4, "- "+quote(v))
+		}
+	}
 }
 
 func writeLogsource(d *docWriter, ls sigma.Logsource) {
@@ -159,7 +179,7 @@ func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) 
 	// not ask for more (no events of this log source, or none left), the
 	// strongest remaining predicate is added so the rule says both who
 	// acts and what it does.
-	if len(chosen) == 1 {
+	if len(chosen) == 1 && (cands[first].what == "program name" || cands[first].prio < 60) {
 		for _, i := range viable {
 			if i != first && cands[i].prio >= 40 && cands[i].field != cands[first].field {
 				chosen = append(chosen, i)
