@@ -176,7 +176,11 @@ func FindRoot(file string) string {
 
 // relOrAbs shortens an absolute path relative to the working directory for
 // messages, when it is below it.
-func relOrAbs(p string) string {
+func relOrAbs(p string) string { return DisplayPath(p) }
+
+// DisplayPath shortens an absolute path to one relative to the working
+// directory when it is below it, for messages and reports.
+func DisplayPath(p string) string {
 	wd, err := os.Getwd()
 	if err != nil {
 		return p

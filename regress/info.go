@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/antibody-dev/antibody/findings"
 )
 
 // Info is SigmaHQ's regression-test file (info.yml), read and written as
@@ -243,7 +245,7 @@ func resolve(from, path string) (string, []string) {
 		cand := filepath.Join(dir, path)
 		tried = append(tried, cand)
 		if _, err := os.Stat(cand); err == nil {
-			return relIfShorter(cand), nil
+			return findings.DisplayPath(cand), nil
 		}
 		parent := filepath.Dir(dir)
 		if parent == dir {
@@ -251,17 +253,4 @@ func resolve(from, path string) (string, []string) {
 		}
 		dir = parent
 	}
-}
-
-// relIfShorter keeps paths relative to the working directory when they are
-// below it, so reports stay readable.
-func relIfShorter(p string) string {
-	wd, err := os.Getwd()
-	if err != nil {
-		return p
-	}
-	if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
-		return rel
-	}
-	return p
 }

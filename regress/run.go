@@ -403,7 +403,7 @@ func workspace(opts *Options) (*findings.Workspace, error) {
 			}
 			return nil, nil
 		}
-		dir = relIfShorter(dir)
+		dir = findings.DisplayPath(dir)
 	}
 	ws, err := findings.LoadWorkspace(dir)
 	if err != nil {

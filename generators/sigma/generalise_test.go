@@ -62,9 +62,7 @@ func TestGeneralisesToHeldOutRecordings(t *testing.T) {
 	require.NoError(t, err)
 	for _, f := range files {
 		_, err := events.Read(f, func(ev *events.Event) error {
-			c := *ev
-			c.Fields = append([]events.Field(nil), ev.Fields...)
-			benign = append(benign, &c)
+			benign = append(benign, ev.Clone())
 			return nil
 		})
 		require.NoError(t, err)

@@ -75,16 +75,10 @@ type run struct {
 	res      *generators.Result
 }
 
-func copyEvent(ev *events.Event) *events.Event {
-	c := *ev
-	c.Fields = append([]events.Field(nil), ev.Fields...)
-	return &c
-}
-
 func readAll(path string) ([]*events.Event, error) {
 	var out []*events.Event
 	_, err := events.Read(path, func(ev *events.Event) error {
-		out = append(out, copyEvent(ev))
+		out = append(out, ev.Clone())
 		return nil
 	})
 	return out, err
@@ -94,24 +88,16 @@ func loadBenign(ws *findings.Workspace) ([]*events.Event, error) {
 	if ws == nil {
 		return nil, nil
 	}
-	var out []*events.Event
+	var paths []string
 	for _, b := range ws.Benign {
-		if b.Kind != "events" {
-			continue
-		}
-		files, err := events.Files([]string{filepath.Join(ws.Root, filepath.FromSlash(b.Path))})
-		if err != nil {
-			return nil, err
-		}
-		for _, f := range files {
-			evs, err := readAll(f)
-			if err != nil {
-				return nil, err
-			}
-			out = append(out, evs...)
+		if b.Kind == "events" {
+			paths = append(paths, filepath.Join(ws.Root, filepath.FromSlash(b.Path)))
 		}
 	}
-	return out, nil
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	return readPaths(paths)
 }
 
 // knownFrom says a program is known when it is in the built-in list or

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"net/netip"
 	"net/url"
-	"path"
 	"sort"
 	"strings"
 
@@ -247,12 +246,7 @@ func (r *run) iocRule(kind iocKind, vs []string, expiry string, evidence, srcs [
 			d.tests = append(d.tests, positive{path: b, count: -1})
 		}
 	}
-	dir := path.Join(r.sigmaDir(), strings.ToLower(id))
-	prov := generators.Provenance{Finding: id, Sources: dedupe(srcs), Evidence: evidence, Generator: "sigma", Version: Version}
-	r.res.Artifacts = append(r.res.Artifacts,
-		generators.Artifact{Path: path.Join(dir, slug+".yml"), Content: generators.Seal(body), Kind: "sigma", ID: d.id, Title: d.title, Provenance: prov, Notes: notes},
-		generators.Artifact{Path: path.Join(dir, "regression_data", slug, "info.yml"), Content: generators.Seal(r.infoYAML(d)), Kind: "sigma-expectations", ID: d.id, Title: d.title, Provenance: prov},
-	)
+	r.add(d, body, dedupe(srcs), notes)
 	return nil
 }
 

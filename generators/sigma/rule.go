@@ -356,11 +356,16 @@ func (r *run) emit(d draft, positives []*events.Event, notes []string) error {
 	if matched != len(positives) || fp > r.budget {
 		return fmt.Errorf("generated rule %s does not hold: %d of %d evidence events match, %d benign hits (budget %d)", d.slug, matched, len(positives), fp, r.budget)
 	}
+	r.add(d, body, []string{d.source}, notes)
+	return nil
+}
+
+// add records a proven rule and its expectations as artifacts.
+func (r *run) add(d draft, body []byte, sources, notes []string) {
 	dir := path.Join(r.sigmaDir(), strings.ToLower(r.in.Finding.Incident.ID))
-	prov := generators.Provenance{Finding: r.in.Finding.Incident.ID, Sources: []string{d.source}, Evidence: d.evidence, Generator: "sigma", Version: Version}
+	prov := generators.Provenance{Finding: r.in.Finding.Incident.ID, Sources: sources, Evidence: d.evidence, Generator: "sigma", Version: Version}
 	r.res.Artifacts = append(r.res.Artifacts,
 		generators.Artifact{Path: path.Join(dir, d.slug+".yml"), Content: generators.Seal(body), Kind: "sigma", ID: d.id, Title: d.title, Provenance: prov, Notes: notes},
 		generators.Artifact{Path: path.Join(dir, "regression_data", d.slug, "info.yml"), Content: generators.Seal(r.infoYAML(d)), Kind: "sigma-expectations", ID: d.id, Title: d.title, Provenance: prov},
 	)
-	return nil
 }

@@ -3,7 +3,6 @@ package sigma
 import (
 	"fmt"
 	"math"
-	"path"
 	"sort"
 	"strings"
 
@@ -96,12 +95,7 @@ func (r *run) guessingRule(b findings.Behavior, evPath string, evs []*events.Eve
 		if benign <= r.budget {
 			d := draft{id: generators.ID(r.in.Finding.Incident.ID, b.ID), source: b.ID, slug: slug,
 				title: titleCase(b.Summary), evidence: []string{b.Evidence}, tests: []positive{{path: evPath, count: 1}}}
-			prov := generators.Provenance{Finding: r.in.Finding.Incident.ID, Sources: []string{b.ID}, Evidence: d.evidence, Generator: "sigma", Version: Version}
-			dir := path.Join(r.sigmaDir(), strings.ToLower(r.in.Finding.Incident.ID))
-			r.res.Artifacts = append(r.res.Artifacts,
-				generators.Artifact{Path: path.Join(dir, slug+".yml"), Content: generators.Seal(body), Kind: "sigma", ID: d.id, Title: d.title, Provenance: prov, Notes: notes},
-				generators.Artifact{Path: path.Join(dir, "regression_data", slug, "info.yml"), Content: generators.Seal(r.infoYAML(d)), Kind: "sigma-expectations", ID: d.id, Title: d.title, Provenance: prov},
-			)
+			r.add(d, body, []string{b.ID}, notes)
 			return nil
 		}
 	}

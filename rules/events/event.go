@@ -103,3 +103,11 @@ func (e *Event) settle() {
 		}
 	}
 }
+
+// Clone returns a copy that stays valid after the reader moves on (the
+// Event a Handler receives is reused).
+func (e *Event) Clone() *Event {
+	c := *e
+	c.Fields = append([]Field(nil), e.Fields...)
+	return &c
+}

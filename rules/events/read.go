@@ -303,26 +303,10 @@ func readArray(path string, r io.Reader, offset int64, st *Stats, fn Handler) er
 	if _, err := d.Token(); err != nil {
 		return nil
 	}
-	var ev Event
-	for i := 1; d.More(); i++ {
-		at := offset + d.InputOffset()
-		var v any
-		if err := d.Decode(&v); err != nil {
-			st.Damage = append(st.Damage, Damage{File: path, Offset: at, Message: fmt.Sprintf("element %d: %v; the rest of the array is unreadable", i, err)})
-			return nil
-		}
-		if _, ok := v.(map[string]any); !ok {
-			st.Damage = append(st.Damage, Damage{File: path, Offset: at, Message: fmt.Sprintf("element %d is %s (expected an object)", i, kindOf(v))})
-			continue
-		}
-		ev = Event{Fields: ev.Fields[:0], Source: Source{File: path, Line: i, Offset: at}}
-		flatten(v, &ev)
-		st.Records++
-		if err := fn(&ev); err != nil {
-			return err
-		}
+	if err := decodeEach(path, d, offset, "element", "the rest of the array", st, fn); err != nil {
+		return err
 	}
-	if _, err := d.Token(); err != nil {
+	if _, err := d.Token(); err != nil && !st.damaged(path) {
 		st.Damage = append(st.Damage, Damage{File: path, Offset: offset + d.InputOffset(), Message: "array is not closed: " + err.Error()})
 	}
 	return nil
@@ -332,20 +316,27 @@ func readArray(path string, r io.Reader, offset int64, st *Stats, fn Handler) er
 func readStream(path string, r io.Reader, offset int64, st *Stats, fn Handler) error {
 	d := json.NewDecoder(r)
 	d.UseNumber()
+	return decodeEach(path, d, offset, "record", "the rest of the file", st, fn)
+}
+
+// decodeEach decodes values until the decoder has no more (the end of the
+// input or of the enclosing array), handing each object to fn. A syntax
+// error ends the read; a value that is not an object is skipped; both
+// are damage.
+func decodeEach(path string, d *json.Decoder, offset int64, what, rest string, st *Stats, fn Handler) error {
 	var ev Event
-	for i := 1; ; i++ {
+	for i := 1; d.More(); i++ {
 		at := offset + d.InputOffset()
 		var v any
-		err := d.Decode(&v)
-		if err == io.EOF {
-			return nil
-		}
-		if err != nil {
-			st.Damage = append(st.Damage, Damage{File: path, Offset: at, Message: fmt.Sprintf("record %d: %v; the rest of the file is unreadable", i, err)})
+		if err := d.Decode(&v); err != nil {
+			if err == io.EOF {
+				return nil
+			}
+			st.Damage = append(st.Damage, Damage{File: path, Offset: at, Message: fmt.Sprintf("%s %d: %v; %s is unreadable", what, i, err, rest)})
 			return nil
 		}
 		if _, ok := v.(map[string]any); !ok {
-			st.Damage = append(st.Damage, Damage{File: path, Offset: at, Message: fmt.Sprintf("record %d is %s (expected an object)", i, kindOf(v))})
+			st.Damage = append(st.Damage, Damage{File: path, Offset: at, Message: fmt.Sprintf("%s %d is %s (expected an object)", what, i, kindOf(v))})
 			continue
 		}
 		ev = Event{Fields: ev.Fields[:0], Source: Source{File: path, Line: i, Offset: at}}
@@ -355,4 +346,15 @@ func readStream(path string, r io.Reader, offset int64, st *Stats, fn Handler) e
 			return err
 		}
 	}
+	return nil
+}
+
+// damaged reports whether a file already has damage recorded.
+func (s *Stats) damaged(path string) bool {
+	for _, d := range s.Damage {
+		if d.File == path {
+			return true
+		}
+	}
+	return false
 }

@@ -25,9 +25,7 @@ func readAll(t *testing.T, path string) ([]events.Event, events.Stats) {
 	t.Helper()
 	var out []events.Event
 	st, err := events.Read(path, func(ev *events.Event) error {
-		c := *ev
-		c.Fields = append([]events.Field(nil), ev.Fields...)
-		out = append(out, c)
+		out = append(out, *ev.Clone())
 		return nil
 	})
 	require.NoError(t, err)

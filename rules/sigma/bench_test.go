@@ -33,9 +33,7 @@ func benchEvents(b *testing.B) ([]*events.Event, []string) {
 	var out []*events.Event
 	for _, f := range files {
 		_, err := events.Read(f, func(ev *events.Event) error {
-			c := *ev
-			c.Fields = append([]events.Field(nil), ev.Fields...)
-			out = append(out, &c)
+			out = append(out, ev.Clone())
 			return nil
 		})
 		require.NoError(b, err)

@@ -98,9 +98,7 @@ func readLines(t *testing.T, data []byte) []*events.Event {
 	require.NoError(t, os.WriteFile(path, data, 0o644))
 	var out []*events.Event
 	st, err := events.Read(path, func(ev *events.Event) error {
-		c := *ev
-		c.Fields = append([]events.Field(nil), ev.Fields...)
-		out = append(out, &c)
+		out = append(out, ev.Clone())
 		return nil
 	})
 	require.NoError(t, err)
