@@ -43,6 +43,7 @@ var ErrUsage = errors.New("usage")
 // plan is one case before it runs.
 type plan struct {
 	c       Case
+	benign  bool // a workspace benign corpus, not an expectation of the rule
 	rule    *sigma.Rule
 	files   []string
 	reasons []string
@@ -95,7 +96,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	}
 	tested := map[string]bool{}
 	for _, p := range plans {
-		if p.c.Name != benignName {
+		if !p.benign {
 			tested[p.c.Artifact.Key()] = true
 		}
 	}
@@ -335,7 +336,7 @@ func planCases(set *sigma.Set, ws *findings.Workspace) []plan {
 				bounds := Bounds{Min: 0, Max: ws.Budgets.FalsePositives, Warn: -1}
 				c := Case{Artifact: artifactOf(r), Name: benignName, Sample: dir, Expect: "no-match", Bounds: bounds.String(),
 					Where: fmt.Sprintf("%s (benign[%d])", ws.File, i), bounds: bounds}
-				p := plan{c: c, rule: r, files: files}
+				p := plan{c: c, rule: r, files: files, benign: true}
 				if err != nil {
 					p.reasons = append(p.reasons, err.Error())
 				}
