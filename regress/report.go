@@ -51,7 +51,7 @@ func failing(r *Report) []Case {
 }
 
 func ruleName(a Artifact) string {
-	if a.ID != "" {
+	if a.ID != "" && a.ID != a.Title {
 		return fmt.Sprintf("%s [%s]", a.Title, a.ID)
 	}
 	return a.Title

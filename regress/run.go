@@ -195,6 +195,24 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		judge(&c)
 		rep.Cases = append(rep.Cases, c)
 	}
+	yaraPaths := opts.Paths
+	if ws != nil && len(opts.Paths) == 0 {
+		yaraPaths = []string{filepath.Join(ws.Root, filepath.FromSlash(ws.Paths.YARA))}
+	}
+	ycases, _, yfiles, err := yaraCases(ctx, yaraPaths, ws, opts.Workers)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range ycases {
+		if opts.Changed != nil && !(opts.Changed(c.Artifact.File) || opts.Changed(c.Sample) || opts.Changed(strings.SplitN(c.Where, ":", 2)[0])) {
+			continue
+		}
+		rep.Cases = append(rep.Cases, c)
+		artifacts[c.Artifact.Key()] = true
+		if c.Sample != "-" {
+			samples[c.Sample] = true
+		}
+	}
 	sort.SliceStable(rep.Cases, func(i, j int) bool {
 		a, b := rep.Cases[i], rep.Cases[j]
 		if a.Artifact.File != b.Artifact.File {
@@ -202,7 +220,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 		return a.Sample < b.Sample
 	})
-	rep.Examined = Examined{Rules: len(artifacts), Samples: len(samples), Files: run.Events.Files, Events: run.Events.Records}
+	rep.Examined = Examined{Rules: len(artifacts), Samples: len(samples), Files: run.Events.Files + yfiles, Events: run.Events.Records}
 	rep.total()
 	rep.Coverage = coverage(rep, set, ws, byRecord)
 	rep.Duration = time.Since(start).Seconds()

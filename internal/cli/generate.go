@@ -11,22 +11,26 @@ import (
 	"github.com/antibody-dev/antibody/findings"
 	"github.com/antibody-dev/antibody/generators"
 	gensigma "github.com/antibody-dev/antibody/generators/sigma"
+	genyara "github.com/antibody-dev/antibody/generators/yara"
 )
 
 type generateOptions struct {
 	workspace string
 	dryRun    bool
+	goodware  []string
 }
 
 func newGenerateCommand(g *globals) *cobra.Command {
 	var o generateOptions
 	cmd := &cobra.Command{
 		Use:   "generate [FINDING...]",
-		Short: "Generate tuned Sigma rules (with their regression expectations) from findings",
+		Short: "Generate tuned Sigma and YARA rules (with their regression expectations) from findings",
 		Long: `Generate the defenses a finding calls for and write them into the workspace: today
-Sigma rules for its behaviours (generalised from the cited events, tuned until every
-cited event matches and the benign corpora stay within the false-positive budget)
-with their SigmaHQ info.yml expectations. FINDING defaults to every finding of the
+Sigma rules for its behaviours and indicators (generalised from the cited events,
+tuned until every cited event matches and the benign corpora stay within the
+false-positive budget) and YARA rules for its artifacts (distinctive strings scored
+against the goodware, proven on the artifacts and the goodware), each with its
+info.yml expectations. FINDING defaults to every finding of the
 workspace. Regenerating unchanged input changes nothing; a generated file a human
 has edited is never overwritten: the new version is written beside it as FILE.new.
 --dry-run prints the unified diff and writes nothing.`,
@@ -36,6 +40,7 @@ has edited is never overwritten: the new version is written beside it as FILE.ne
 	}
 	cmd.Flags().StringVar(&o.workspace, "workspace", ".", "workspace folder (holding antibody.yaml)")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the diff of what would change; write nothing")
+	cmd.Flags().StringSliceVar(&o.goodware, "goodware", nil, "extra known-good files or folders for YARA string scoring and proof (repeatable)")
 	return cmd
 }
 
@@ -52,7 +57,7 @@ func runGenerate(ctx context.Context, g *globals, o generateOptions, files []str
 			return usageError{err}
 		}
 	}
-	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}})
+	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}, &genyara.Generator{Goodware: o.goodware}})
 	if err != nil {
 		return usageError{err}
 	}

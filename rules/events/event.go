@@ -49,6 +49,9 @@ func (s Source) String() string {
 	case s.Line != 0:
 		return fmt.Sprintf("%s:%d", s.File, s.Line)
 	}
+	if s.Offset == 0 {
+		return s.File
+	}
 	return fmt.Sprintf("%s@%d", s.File, s.Offset)
 }
 

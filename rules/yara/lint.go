@@ -302,3 +302,24 @@ func LintText(file, src string) ([]Problem, int) {
 	}
 	return out, len(rules)
 }
+
+// RuleInfo is a rule's name, position and meta, read from its file.
+type RuleInfo struct {
+	Name string
+	File string
+	Line int
+	Meta map[string]string
+}
+
+// ReadRuleInfo lists the rules of a file with their meta.
+func ReadRuleInfo(file string) ([]RuleInfo, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, err
+	}
+	var out []RuleInfo
+	for _, r := range parseRules(string(data)) {
+		out = append(out, RuleInfo{Name: r.Name, File: file, Line: r.Line, Meta: r.Meta})
+	}
+	return out, nil
+}
