@@ -1,10 +1,31 @@
 package yara
 
 import (
+	"archive/zip"
+	"bytes"
 	"sort"
 	"strings"
 	"unicode/utf16"
 )
+
+// visible returns the strings of a file that YARA can see in its raw
+// bytes. A ZIP container (Office documents, JARs) compresses its members,
+// so only the member names are literally there; strings pulled from the
+// compressed bytes would be noise.
+func visible(data []byte) []extracted {
+	if bytes.HasPrefix(data, []byte("PK\x03\x04")) {
+		if zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data))); err == nil {
+			var out []extracted
+			for _, f := range zr.File {
+				if len(f.Name) >= minString {
+					out = append(out, extracted{text: f.Name})
+				}
+			}
+			return out
+		}
+	}
+	return extract(data)
+}
 
 // extracted is a string found in a file.
 type extracted struct {
@@ -79,7 +100,7 @@ func NewIndex() *Index { return &Index{strings: map[string]bool{}} }
 // Add indexes one goodware file.
 func (ix *Index) Add(data []byte) {
 	ix.Files++
-	for _, e := range extract(data) {
+	for _, e := range visible(data) {
 		k := strings.ToLower(e.text)
 		if !ix.strings[k] {
 			ix.strings[k] = true
@@ -130,7 +151,7 @@ func score(e extracted, ix *Index, imports map[string]bool) (candidate, bool) {
 			punct++
 		}
 	}
-	if letters < 3 || len(distinct) < 5 {
+	if letters < 3 || len(distinct) < 5 || noisy(s) {
 		return candidate{}, false
 	}
 	sc := min(len(s), 48) + 2*len(distinct)
@@ -155,7 +176,7 @@ func score(e extracted, ix *Index, imports map[string]bool) (candidate, bool) {
 // three that are specific alone ($x) and up to six that need company ($s).
 func choose(data []byte, ix *Index, imports map[string]bool) []candidate {
 	var cands []candidate
-	for _, e := range extract(data) {
+	for _, e := range visible(data) {
 		if c, ok := score(e, ix, imports); ok {
 			cands = append(cands, c)
 		}
@@ -175,4 +196,32 @@ func choose(data []byte, ix *Index, imports map[string]bool) []candidate {
 		}
 	}
 	return out
+}
+
+// noisy reports strings that look like bytes of compressed or encrypted
+// data rather than text: no run of four letters, or letter runs whose case
+// flips at most pairs (IiGkj), as no word or identifier does.
+func noisy(s string) bool {
+	longest, run, flips, pairs := 0, 0, 0, 0
+	var prev rune
+	for _, c := range s {
+		isLetter := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
+		if !isLetter {
+			run = 0
+			prev = 0
+			continue
+		}
+		run++
+		if run > longest {
+			longest = run
+		}
+		if prev != 0 {
+			pairs++
+			if (prev >= 'a') != (c >= 'a') {
+				flips++
+			}
+		}
+		prev = c
+	}
+	return longest < 4 || pairs > 0 && flips*2 > pairs
 }

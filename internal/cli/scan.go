@@ -23,13 +23,17 @@ type scanOptions struct {
 	pipeline string
 	minLevel string
 	workers  int
+	yara     []string
+	files    []string
+	timeout  time.Duration
+	maxSize  int64
 }
 
 func newScanCommand(g *globals) *cobra.Command {
 	var o scanOptions
 	cmd := &cobra.Command{
-		Use:   "scan --rules PATH... --events PATH...",
-		Short: "Hunt: run Sigma rules over event logs and list every detection",
+		Use:   "scan --rules PATH... --events PATH... | scan --yara PATH... --files PATH...",
+		Short: "Hunt: run Sigma rules over event logs, or YARA rules over files, and list every detection",
 		Long: `Run Sigma rules over event logs, like a hunt. --rules takes rule files or folders,
 --events takes EVTX, JSON Lines or JSON files (gzip too) or folders of them; both
 repeat. Every detection is listed with rule id, title, level, ATT&CK tags, file,
@@ -39,10 +43,20 @@ source the pipeline does not serve, rules that could not fire on this data, and
 any damaged records. The built-in pipelines are ` + strings.Join(sigma.Pipelines(), ", ") + `;
 --pipeline also takes a pipeline YAML file.
 
+With --yara and --files, YARA rules (compiled by libyara) scan files and folders
+in parallel, each file with a timeout and a size limit; files are only read, and
+archives are scanned as they are, never unpacked.
+
 --format text|json|jsonl|csv. With jsonl and csv the summary goes to stderr.`,
 		Annotations: map[string]string{"formats": "text,json,jsonl,csv"},
 		Args:        noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(o.yara) > 0 || len(o.files) > 0 {
+				if len(o.yara) == 0 || len(o.files) == 0 {
+					return usagef("a YARA scan needs --yara and --files (e.g. antibody scan --yara rules/yara --files samples)")
+				}
+				return runYaraScan(cmd.Context(), g, o)
+			}
 			if len(o.rules) == 0 || len(o.events) == 0 {
 				return usagef("scan needs --rules and --events (e.g. antibody scan --rules rules/sigma --events samples)")
 			}
@@ -55,6 +69,10 @@ any damaged records. The built-in pipelines are ` + strings.Join(sigma.Pipelines
 	f.StringVar(&o.pipeline, "pipeline", "windows", "log-source pipeline: "+strings.Join(sigma.Pipelines(), "|")+" or a pipeline file")
 	f.StringVar(&o.minLevel, "min-level", "", "report only rules at or above this level: "+strings.Join(sigma.Levels, "|"))
 	f.IntVar(&o.workers, "workers", 0, "files read at once (default: one per CPU)")
+	f.StringSliceVar(&o.yara, "yara", nil, "YARA rule files or folders (repeatable)")
+	f.StringSliceVar(&o.files, "files", nil, "files or folders to scan with --yara (repeatable)")
+	f.DurationVar(&o.timeout, "timeout", time.Minute, "YARA: longest scan of one file")
+	f.Int64Var(&o.maxSize, "max-size", 256<<20, "YARA: files larger than this many bytes are skipped and listed")
 	return cmd
 }
 
