@@ -13,9 +13,9 @@ all: build
 # System packages the build needs (libyara for the YARA engine, via cgo).
 # A no-op when they are already installed.
 deps:
-	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists yara; then \
-		echo "installing libyara-dev and pkg-config"; \
-		$(SUDO) apt-get update && $(SUDO) apt-get install -y libyara-dev pkg-config; \
+	@if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists yara || ! command -v yara >/dev/null 2>&1; then \
+		echo "installing libyara-dev, pkg-config and the yara command"; \
+		$(SUDO) apt-get update && $(SUDO) apt-get install -y libyara-dev pkg-config yara; \
 	fi
 
 build: deps

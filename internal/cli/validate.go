@@ -11,6 +11,7 @@ import (
 
 	"github.com/antibody-dev/antibody/findings"
 	"github.com/antibody-dev/antibody/rules/sigma"
+	"github.com/antibody-dev/antibody/rules/yara"
 )
 
 func newValidateCommand(g *globals) *cobra.Command {
@@ -28,8 +29,16 @@ as PATH. Exit code 2 when anything is invalid.`,
 				args = []string{"."}
 			}
 			g.log.Debug("validate", "paths", args)
-			findingPaths, rulePaths := splitValidatePaths(args)
+			findingPaths, rulePaths, yaraPaths := splitValidatePaths(args)
 			rep := findings.Validate(findingPaths)
+			var yaraProblems []yara.Problem
+			yaraRules := 0
+			if len(yaraPaths) > 0 {
+				var err error
+				if yaraProblems, yaraRules, err = lintYara(yaraPaths); err != nil {
+					return usageError{err}
+				}
+			}
 			lint := &sigma.LintReport{Problems: []sigma.LintProblem{}}
 			if len(rulePaths) > 0 {
 				var err error
@@ -38,12 +47,24 @@ as PATH. Exit code 2 when anything is invalid.`,
 				}
 			}
 			g.log.Debug("validated", "files", len(rep.Files), "problems", len(rep.Problems), "rules", lint.Rules)
-			ok := rep.OK() && len(lint.Problems) == 0
+			ok := rep.OK() && len(lint.Problems) == 0 && len(yaraProblems) == 0
 			var err error
 			if g.format == "json" {
-				err = writeJSON(g.stdout, map[string]any{"version": 1, "ok": ok, "files": rep.Files, "problems": rep.Problems, "rules": lint})
+				if yaraProblems == nil {
+					yaraProblems = []yara.Problem{}
+				}
+				err = writeJSON(g.stdout, map[string]any{"version": 1, "ok": ok, "files": rep.Files, "problems": rep.Problems, "rules": lint,
+					"yara": map[string]any{"rules": yaraRules, "problems": yaraProblems}})
 			} else {
-				err = renderValidation(g.stdout, rep, lint, rulePaths)
+				err = renderValidation(g.stdout, rep, lint, rulePaths, len(findingPaths) > 0)
+				if err == nil && len(yaraPaths) > 0 {
+					var b strings.Builder
+					for _, p := range yaraProblems {
+						b.WriteString(p.String() + "\n")
+					}
+					fmt.Fprintf(&b, "%s linted and compiled (%s), %s\n", plural(yaraRules, "YARA rule"), strings.Join(yaraPaths, ", "), plural(len(yaraProblems), "problem"))
+					_, err = io.WriteString(g.stdout, b.String())
+				}
 			}
 			if err != nil {
 				return err
@@ -58,8 +79,12 @@ as PATH. Exit code 2 when anything is invalid.`,
 
 // splitValidatePaths sends rule files and folders to the Sigma lint and
 // the rest to finding validation; a workspace's rule folder is linted too.
-func splitValidatePaths(args []string) (findingPaths, rulePaths []string) {
+func splitValidatePaths(args []string) (findingPaths, rulePaths, yaraPaths []string) {
 	for _, a := range args {
+		if files, err := yara.RuleFiles([]string{a}); err == nil && len(files) > 0 && !isWorkspace(a) && !sigma.LooksLikeRules(a) {
+			yaraPaths = append(yaraPaths, a)
+			continue
+		}
 		if sigma.LooksLikeRules(a) && !isWorkspace(a) {
 			rulePaths = append(rulePaths, a)
 			continue
@@ -71,10 +96,27 @@ func splitValidatePaths(args []string) (findingPaths, rulePaths []string) {
 				if _, err := os.Stat(dir); err == nil {
 					rulePaths = append(rulePaths, dir)
 				}
+				ydir := filepath.Join(a, filepath.FromSlash(ws.Paths.YARA))
+				if files, err := yara.RuleFiles([]string{ydir}); err == nil && len(files) > 0 {
+					yaraPaths = append(yaraPaths, ydir)
+				}
 			}
 		}
 	}
-	return findingPaths, rulePaths
+	return findingPaths, rulePaths, yaraPaths
+}
+
+// lintYara lints YARA files and adds what libyara itself says.
+func lintYara(paths []string) ([]yara.Problem, int, error) {
+	problems, n, err := yara.Lint(paths)
+	if err != nil {
+		return nil, 0, err
+	}
+	_, compile, err := yara.Compile(paths)
+	if err != nil {
+		return nil, 0, err
+	}
+	return append(compile, problems...), n, nil
 }
 
 func isWorkspace(dir string) bool {
@@ -82,7 +124,7 @@ func isWorkspace(dir string) bool {
 	return err == nil
 }
 
-func renderValidation(w io.Writer, rep *findings.Report, lint *sigma.LintReport, rulePaths []string) error {
+func renderValidation(w io.Writer, rep *findings.Report, lint *sigma.LintReport, rulePaths []string, showFindings bool) error {
 	var b strings.Builder
 	for _, p := range rep.Problems {
 		b.WriteString(p.String())
@@ -115,7 +157,7 @@ func renderValidation(w io.Writer, rep *findings.Report, lint *sigma.LintReport,
 			bad++
 		}
 	}
-	if len(rep.Files) > 0 || len(rep.Problems) > 0 || len(rulePaths) == 0 {
+	if showFindings {
 		fmt.Fprintf(&b, "%s checked, %d invalid, %s\n", plural(len(rep.Files), "file"), bad, plural(len(rep.Problems), "problem"))
 	}
 	if len(rulePaths) > 0 {
