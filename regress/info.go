@@ -196,9 +196,9 @@ func ParseInfo(path string, data []byte) (*Info, error) {
 			problems = append(problems, fmt.Sprintf("%s: expect %q (expected match or no-match)", at, t.Expect))
 		}
 		switch t.Type {
-		case "", "evtx", "json", "ndjson", "jsonl", "file":
+		case "", "evtx", "json", "ndjson", "jsonl", "file", "config":
 		default:
-			problems = append(problems, fmt.Sprintf("%s: type %q (expected evtx, json, ndjson, jsonl, or file for YARA)", at, t.Type))
+			problems = append(problems, fmt.Sprintf("%s: type %q (expected evtx, json, ndjson, jsonl, file for YARA, or config for policies)", at, t.Type))
 		}
 		for _, n := range []*int{t.MatchCount, t.AtLeast, t.AtMost, t.Exactly} {
 			if n != nil && *n < 0 {

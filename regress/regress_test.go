@@ -74,7 +74,7 @@ regression_tests_info:
 	for name, c := range map[string]struct{ doc, want string }{
 		"unknown key": {strings.Replace(good, "match_count: 1", "match_cnt: 1", 1), "info.yml:12: field match_cnt not found in type regress.Test (expected SigmaHQ's info.yml keys"},
 		"bad expect":  {strings.Replace(good, "match_count: 1", "expect: maybe", 1), `info.yml:9: expect "maybe" (expected match or no-match)`},
-		"bad type":    {strings.Replace(good, "type: evtx", "type: csv", 1), `info.yml:9: type "csv" (expected evtx, json, ndjson, jsonl, or file for YARA)`},
+		"bad type":    {strings.Replace(good, "type: evtx", "type: csv", 1), `info.yml:9: type "csv" (expected evtx, json, ndjson, jsonl, file for YARA, or config for policies)`},
 		"no path":     {strings.Replace(good, "      path: regression_data/x/2a8e5c41-97d3-4f0b-8c6e-5d1f3b9a7e20.evtx\n", "", 1), "info.yml:9: test has no path"},
 		"bounds":      {strings.Replace(good, "match_count: 1", "at_least: 3\n      at_most: 2", 1), "info.yml:9: bounds ask for 3 to 2 detections"},
 		"empty":       {"", "info.yml:1: info.yml is empty"},

@@ -203,6 +203,16 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 	if err != nil {
 		return nil, err
 	}
+	policyPaths := opts.Paths
+	if ws != nil && len(opts.Paths) == 0 {
+		policyPaths = []string{filepath.Join(ws.Root, filepath.FromSlash(ws.Paths.Policies))}
+	}
+	pcases, psnaps, err := policyCases(ctx, policyPaths, ws)
+	if err != nil {
+		return nil, err
+	}
+	yfiles += psnaps
+	ycases = append(ycases, pcases...)
 	for _, c := range ycases {
 		if opts.Changed != nil && !(opts.Changed(c.Artifact.File) || opts.Changed(c.Sample) || opts.Changed(strings.SplitN(c.Where, ":", 2)[0])) {
 			continue

@@ -353,6 +353,21 @@ func (r *run) emit(d draft, positives []*events.Event, notes []string) error {
 	for _, b := range r.benign {
 		m.Match(b, func(sigma.Detection) { fp++ })
 	}
+	// The expectation counts every detection in the evidence file, the
+	// cited events and any other attack events the rule also catches, so
+	// antibody test neither fails nor warns on a correct rule.
+	for i, t := range d.tests {
+		if len(d.evidence) <= i || t.count < 0 {
+			continue
+		}
+		if evs, _, err := r.evidenceEvents(d.evidence[i]); err == nil {
+			n := 0
+			for _, ev := range evs {
+				m.Match(ev, func(sigma.Detection) { n++ })
+			}
+			d.tests[i].count = n
+		}
+	}
 	if matched != len(positives) || fp > r.budget {
 		return fmt.Errorf("generated rule %s does not hold: %d of %d evidence events match, %d benign hits (budget %d)", d.slug, matched, len(positives), fp, r.budget)
 	}

@@ -93,8 +93,13 @@ func (r *run) guessingRule(b findings.Behavior, evPath string, evs []*events.Eve
 		}
 		notes = append(notes, fmt.Sprintf("%d distinct %s per %s within %dm: %d benign %s", threshold, field, groupBy, minutes, benign, plural(benign, "detection")))
 		if benign <= r.budget {
+			if all, _, err := r.evidenceEvents(b.Evidence); err == nil {
+				if n, _, err := r.correlate(body, all); err == nil && n > 0 {
+					attack = n
+				}
+			}
 			d := draft{id: generators.ID(r.in.Finding.Incident.ID, b.ID), source: b.ID, slug: slug,
-				title: titleCase(b.Summary), evidence: []string{b.Evidence}, tests: []positive{{path: evPath, count: 1}}}
+				title: titleCase(b.Summary), evidence: []string{b.Evidence}, tests: []positive{{path: evPath, count: attack}}}
 			r.add(d, body, []string{b.ID}, notes)
 			return nil
 		}

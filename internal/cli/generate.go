@@ -10,6 +10,7 @@ import (
 
 	"github.com/antibody-dev/antibody/findings"
 	"github.com/antibody-dev/antibody/generators"
+	genrego "github.com/antibody-dev/antibody/generators/rego"
 	gensigma "github.com/antibody-dev/antibody/generators/sigma"
 	genyara "github.com/antibody-dev/antibody/generators/yara"
 )
@@ -57,7 +58,7 @@ func runGenerate(ctx context.Context, g *globals, o generateOptions, files []str
 			return usageError{err}
 		}
 	}
-	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}, &genyara.Generator{Goodware: o.goodware}})
+	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}, &genyara.Generator{Goodware: o.goodware}, &genrego.Generator{}})
 	if err != nil {
 		return usageError{err}
 	}
@@ -99,7 +100,7 @@ func renderGenerate(w io.Writer, changes []generators.Change, skipped []generato
 		default:
 			fmt.Fprintf(&b, "%-10s %s\n", verb, c.Target)
 		}
-		if c.Artifact.Kind == "sigma" && c.Action != generators.Unchanged {
+		if (c.Artifact.Kind == "sigma" || c.Artifact.Kind == "rego") && c.Action != generators.Unchanged {
 			for _, n := range c.Artifact.Notes {
 				fmt.Fprintf(&b, "           tuned: %s\n", n)
 			}
