@@ -60,6 +60,8 @@ type Bundle struct {
 	Modules  map[string]*ast.Module
 	Compiler *ast.Compiler
 	Files    []string
+	// Timeout bounds one evaluation; zero means the package default.
+	Timeout time.Duration
 }
 
 // MaxFile bounds a policy or snapshot file.
@@ -156,7 +158,11 @@ const Timeout = 5 * time.Second
 // messages, sorted. Evaluation has no network or environment built-ins and
 // stops after Timeout.
 func (b *Bundle) Deny(ctx context.Context, pkg string, input any) ([]string, error) {
-	ctx, cancel := context.WithTimeout(ctx, Timeout)
+	limit := b.Timeout
+	if limit == 0 {
+		limit = Timeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
 	rs, err := rego.New(
 		rego.Compiler(b.Compiler),
