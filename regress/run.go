@@ -223,6 +223,12 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			samples[c.Sample] = true
 		}
 	}
+	if opts.Changed == nil {
+		for _, c := range playbookCases(ws, rep.Cases) {
+			rep.Cases = append(rep.Cases, c)
+			artifacts[c.Artifact.Key()] = true
+		}
+	}
 	sort.SliceStable(rep.Cases, func(i, j int) bool {
 		a, b := rep.Cases[i], rep.Cases[j]
 		if a.Artifact.File != b.Artifact.File {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/antibody-dev/antibody/findings"
 	"github.com/antibody-dev/antibody/generators"
+	genplaybook "github.com/antibody-dev/antibody/generators/playbook"
 	genrego "github.com/antibody-dev/antibody/generators/rego"
 	gensigma "github.com/antibody-dev/antibody/generators/sigma"
 	genyara "github.com/antibody-dev/antibody/generators/yara"
@@ -58,7 +59,7 @@ func runGenerate(ctx context.Context, g *globals, o generateOptions, files []str
 			return usageError{err}
 		}
 	}
-	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}, &genyara.Generator{Goodware: o.goodware}, &genrego.Generator{}})
+	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}, &genyara.Generator{Goodware: o.goodware}, &genrego.Generator{}, &genplaybook.Generator{}})
 	if err != nil {
 		return usageError{err}
 	}
