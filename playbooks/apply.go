@@ -1,6 +1,8 @@
 package playbooks
 
 import (
+	"bytes"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +17,9 @@ type Plan struct {
 	After     []byte
 	Applied   int
 	Conflicts []Conflict
+	// CACAOBefore and CACAOAfter are the CACAO playbook before and after
+	// its patch (nil when the change set has none, or it is in effect).
+	CACAOBefore, CACAOAfter []byte
 }
 
 // Prepare applies a change set in memory to the playbook as it is now.
@@ -25,7 +30,61 @@ func Prepare(root string, cs *ChangeSet) (*Plan, error) {
 		return nil, fmt.Errorf("read playbook %s: %w", cs.Playbook, err)
 	}
 	doc, conflicts, applied := Apply(Parse(before), cs.Ops)
-	return &Plan{ChangeSet: cs, Path: cs.Playbook, Before: before, After: doc.Bytes(), Applied: applied, Conflicts: conflicts}, nil
+	p := &Plan{ChangeSet: cs, Path: cs.Playbook, Before: before, After: doc.Bytes(), Applied: applied, Conflicts: conflicts}
+	if cs.CACAO != "" && len(cs.CACAOPatch) > 0 {
+		if err := p.prepareCACAO(root); err != nil {
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// prepareCACAO applies the JSON Patch in memory; a patch whose steps are
+// all present already is in effect, one that does not apply conflicts.
+func (p *Plan) prepareCACAO(root string) error {
+	cs := p.ChangeSet
+	data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(cs.CACAO)))
+	if err != nil {
+		return fmt.Errorf("read CACAO playbook %s: %w", cs.CACAO, err)
+	}
+	c, err := ParseCACAO(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cs.CACAO, err)
+	}
+	present := true
+	for _, op := range cs.CACAOPatch {
+		if op.Op == "add" && c.Workflow[strings.TrimPrefix(op.Path, "/workflow/")] == nil {
+			present = false
+		}
+	}
+	if present {
+		return nil
+	}
+	raw, err := json.Marshal(cs.CACAOPatch)
+	if err != nil {
+		return err
+	}
+	out, err := ApplyPatch(data, raw)
+	if err != nil {
+		p.Conflicts = append(p.Conflicts, Conflict{Op: Op{Kind: "patch", Source: cs.CACAO, Phase: "workflow"}, Reason: err.Error()})
+		return nil
+	}
+	patched, err := ParseCACAO(out)
+	if err != nil {
+		return err
+	}
+	if problems := patched.Validate(); len(problems) > 0 {
+		p.Conflicts = append(p.Conflicts, Conflict{Op: Op{Kind: "patch", Source: cs.CACAO, Phase: "workflow"}, Reason: "the patched playbook does not validate: " + problems[0]})
+		return nil
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out, "", "  "); err != nil {
+		return err
+	}
+	pretty.WriteByte('\n')
+	p.CACAOBefore, p.CACAOAfter = data, pretty.Bytes()
+	p.Applied += len(cs.CACAOPatch) / 3
+	return nil
 }
 
 // Diff renders the plan as a patch that git apply accepts.
@@ -41,16 +100,24 @@ func (p *Plan) Write(root string) error {
 		}
 		return fmt.Errorf("%s changed since the change set was made; nothing written:\n  %s", p.Path, strings.Join(msgs, "\n  "))
 	}
+	if p.CACAOAfter != nil {
+		if err := writeAtomic(filepath.Join(root, filepath.FromSlash(p.ChangeSet.CACAO)), p.CACAOAfter); err != nil {
+			return err
+		}
+	}
 	if string(p.Before) == string(p.After) {
 		return nil
 	}
-	full := filepath.Join(root, filepath.FromSlash(p.Path))
+	return writeAtomic(filepath.Join(root, filepath.FromSlash(p.Path)), p.After)
+}
+
+func writeAtomic(full string, data []byte) error {
 	tmp, err := os.CreateTemp(filepath.Dir(full), ".antibody-*")
 	if err != nil {
 		return err
 	}
 	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(p.After); err != nil {
+	if _, err := tmp.Write(data); err != nil {
 		tmp.Close()
 		return err
 	}

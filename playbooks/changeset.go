@@ -14,6 +14,11 @@ type ChangeSet struct {
 	Finding  string `yaml:"finding" json:"finding"`
 	Playbook string `yaml:"playbook" json:"playbook"`
 	Ops      []Op   `yaml:"changes" json:"changes"`
+	// CACAO is the same playbook in CACAO 2.0, when the workspace has
+	// one, and CACAOPatch the JSON Patch (RFC 6902) that makes the
+	// changes there, keyed by step id.
+	CACAO      string    `yaml:"cacao,omitempty" json:"cacao,omitempty"`
+	CACAOPatch []PatchOp `yaml:"cacao_patch,omitempty" json:"cacao_patch,omitempty"`
 }
 
 // ChangeSetSchema names the change-set format.

@@ -25,6 +25,24 @@ func playbookCases(ws *findings.Workspace, ruleCases []Case) []Case {
 	files, _ := filepath.Glob(filepath.Join(dir, "*.md"))
 	roots := []string{filepath.ToSlash(ws.Paths.Sigma), filepath.ToSlash(ws.Paths.YARA)}
 	var out []Case
+	cacao, _ := filepath.Glob(filepath.Join(dir, "*.cacao.json"))
+	for _, f := range cacao {
+		a := Artifact{Kind: "cacao", ID: f, Title: filepath.Base(f), File: f, Line: 1}
+		c := Case{Artifact: a, Name: "CACAO 2.0 playbook validates", Sample: f, Expect: "pass", Bounds: "valid", Where: f, Status: Pass}
+		data, err := os.ReadFile(f)
+		if err == nil {
+			var pb *playbooks.CACAO
+			if pb, err = playbooks.ParseCACAO(data); err == nil {
+				if problems := pb.Validate(); len(problems) > 0 {
+					c.Status, c.Message = Fail, strings.Join(problems, "; ")
+				}
+			}
+		}
+		if err != nil {
+			c.Status, c.Message = Fail, err.Error()
+		}
+		out = append(out, c)
+	}
 	for _, f := range files {
 		data, err := os.ReadFile(f)
 		if err != nil {

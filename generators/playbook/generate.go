@@ -89,6 +89,23 @@ func (g *Generator) Generate(ctx context.Context, in generators.Input) (*generat
 	cs.Ops = append(cs.Ops, playbooks.Op{Kind: "add", Phase: "detection-and-analysis", Owner: "soc", Source: "generated-detections",
 		Text:   fmt.Sprintf("Hunt every host with the detections generated from %s: `antibody scan --rules %s/%s` over the event logs and `antibody scan --yara %s/%s` over the files", inc, sigmaDir, lower, yaraDir, lower),
 		Reason: "the detections this review produced; no alert fired for them during " + inc})
+	// The same changes for the CACAO 2.0 version of the playbook, if the
+	// workspace keeps one beside it.
+	cacaoRel := strings.TrimSuffix(rr.Playbook, path.Ext(rr.Playbook)) + ".cacao.json"
+	if data, err := os.ReadFile(filepath.Join(root, filepath.FromSlash(cacaoRel))); err == nil {
+		c, err := playbooks.ParseCACAO(data)
+		if err != nil {
+			res.Skipped = append(res.Skipped, generators.Skip{Source: cacaoRel, Reason: err.Error()})
+		} else {
+			patch, conflicts := playbooks.CACAOPatch(c, cs.Ops, func(op playbooks.Op) string { return "action--" + generators.ID(inc, op.Source, "cacao") })
+			for _, cf := range conflicts {
+				res.Skipped = append(res.Skipped, generators.Skip{Source: cf.Op.Source, Reason: "not in " + cacaoRel + ": " + cf.Reason})
+			}
+			if len(patch) > 0 {
+				cs.CACAO, cs.CACAOPatch = cacaoRel, patch
+			}
+		}
+	}
 	body, err := cs.Marshal()
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"path/filepath"
@@ -77,6 +78,10 @@ func newPlaybookCommand(g *globals) *cobra.Command {
 					fmt.Fprintf(&b, "\n```diff\n%s```\n", d)
 				} else {
 					b.WriteString("\nThe playbook already has every change.\n")
+				}
+				if len(p.ChangeSet.CACAOPatch) > 0 {
+					patch, _ := json.MarshalIndent(p.ChangeSet.CACAOPatch, "", "  ")
+					fmt.Fprintf(&b, "\n### %s: JSON Patch (RFC 6902), keyed by step id\n\n```json\n%s\n```\n", p.ChangeSet.CACAO, patch)
 				}
 			}
 			_, err = io.WriteString(g.stdout, b.String())
