@@ -32,6 +32,7 @@ demo: build
 	$(BIN) validate testdata/example
 	$(BIN) generate --workspace testdata/example
 	$(BIN) test testdata/example
+	$(BIN) playbook diff --workspace testdata/example
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
