@@ -26,13 +26,16 @@ test: deps
 	$(GO) vet ./...
 	$(GO) test -race -count=1 ./...
 
-# The main job on the example workspace: today, check the finding and its
-# evidence and summarise it. Later stages (generate, test, report) join here.
+# The main job on the example workspace: check the finding and its evidence,
+# generate the defenses, prove them, show the playbook change and write the
+# incident report (Markdown and HTML under bin/report).
 demo: build
 	$(BIN) validate testdata/example
 	$(BIN) generate --workspace testdata/example
 	$(BIN) test testdata/example
 	$(BIN) playbook diff --workspace testdata/example
+	$(BIN) report testdata/example/findings/INC-2026-031.yaml --format md -o bin/report/INC-2026-031.md
+	$(BIN) report testdata/example/findings/INC-2026-031.yaml --format html -o bin/report/INC-2026-031.html
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...

@@ -69,10 +69,14 @@ func Summarize(f *Finding) Summary {
 	return s
 }
 
-// HumanDuration renders a duration in days, hours and minutes: "3d 6h 18m".
+// HumanDuration renders a duration in days, hours and minutes: "3d 6h 18m";
+// under half a minute, in seconds: "25s".
 func HumanDuration(d time.Duration) string {
 	if d < 0 {
 		return "-" + HumanDuration(-d)
+	}
+	if d < 30*time.Second {
+		return fmt.Sprintf("%ds", int(d.Round(time.Second)/time.Second))
 	}
 	d = d.Round(time.Minute)
 	days, hours, mins := d/(24*time.Hour), (d%(24*time.Hour))/time.Hour, (d%time.Hour)/time.Minute

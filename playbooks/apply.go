@@ -7,6 +7,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/antibody-dev/antibody/internal/atomicfile"
 )
 
 // Plan is a change set checked against the playbook on disk.
@@ -101,33 +103,14 @@ func (p *Plan) Write(root string) error {
 		return fmt.Errorf("%s changed since the change set was made; nothing written:\n  %s", p.Path, strings.Join(msgs, "\n  "))
 	}
 	if p.CACAOAfter != nil {
-		if err := writeAtomic(filepath.Join(root, filepath.FromSlash(p.ChangeSet.CACAO)), p.CACAOAfter); err != nil {
+		if err := atomicfile.Write(filepath.Join(root, filepath.FromSlash(p.ChangeSet.CACAO)), p.CACAOAfter); err != nil {
 			return err
 		}
 	}
 	if string(p.Before) == string(p.After) {
 		return nil
 	}
-	return writeAtomic(filepath.Join(root, filepath.FromSlash(p.Path)), p.After)
-}
-
-func writeAtomic(full string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(full), ".antibody-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if info, err := os.Stat(full); err == nil {
-		os.Chmod(tmp.Name(), info.Mode())
-	}
-	return os.Rename(tmp.Name(), full)
+	return atomicfile.Write(filepath.Join(root, filepath.FromSlash(p.Path)), p.After)
 }
 
 // ChangeSets lists the change sets under a workspace's playbooks folder.

@@ -63,7 +63,7 @@ func coverage(rep *Report, set *sigma.Set, ws *findings.Workspace, byRecord map[
 		fc := FindingCoverage{Finding: fd.Incident.ID, File: file, Behaviors: []BehaviorCoverage{}}
 		evidence := map[string]string{}
 		for _, e := range fd.Evidence {
-			evidence[e.ID] = filepath.Join(ws.Root, filepath.FromSlash(e.Path))
+			evidence[e.ID] = absPath(filepath.Join(ws.Root, filepath.FromSlash(e.Path)))
 		}
 		for _, b := range fd.Behaviors {
 			bc := BehaviorCoverage{ID: b.ID, Technique: string(b.Technique), Rules: []string{}}

@@ -241,3 +241,14 @@ func TestCompare(t *testing.T) {
 		"newly-passing sigma:11111111-1111-4111-8111-111111111111",
 	}, got)
 }
+
+// TestRelativeWorkspace runs the example named by a relative path: a sample
+// a rule reaches by an absolute path and the same file named by a finding's
+// evidence are read once, so correlation rules count each event once.
+func TestRelativeWorkspace(t *testing.T) {
+	rep, err := regress.Run(context.Background(), regress.Options{Workspace: "../testdata/example"})
+	require.NoError(t, err)
+	assert.Equal(t, 0, rep.Totals.Failed+rep.Totals.Errors, "every case of the example passes")
+	assert.Equal(t, rep.Totals.Cases, rep.Totals.Passed)
+	assert.Greater(t, rep.Totals.Cases, 50)
+}

@@ -116,10 +116,26 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 
-	// One engine over every rule, one read of every file.
+	// One engine over every rule, one read of every file: a sample reached
+	// from a rule and the same file reached from a finding's evidence are
+	// one file, named as first seen.
 	engine := sigma.NewEngine(set, pipeline)
 	var files []string
 	seen := map[string]bool{}
+	byAbs := map[string]string{}
+	canon := func(p string) string {
+		a := absPath(p)
+		if n, ok := byAbs[a]; ok {
+			return n
+		}
+		byAbs[a] = p
+		return p
+	}
+	for i := range plans {
+		for j, f := range plans[i].files {
+			plans[i].files[j] = canon(f)
+		}
+	}
 	for _, p := range plans {
 		for _, f := range p.files {
 			if !seen[f] {
@@ -129,7 +145,9 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		}
 	}
 	evidence := evidenceFiles(ws)
-	for _, f := range evidence {
+	for i, f := range evidence {
+		f = canon(f)
+		evidence[i] = f
 		if !seen[f] {
 			seen[f] = true
 			files = append(files, f)
@@ -160,10 +178,11 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			if s.Record == 0 {
 				continue
 			}
-			if byRecord[s.File] == nil {
-				byRecord[s.File] = map[uint64][]string{}
+			file := absPath(s.File)
+			if byRecord[file] == nil {
+				byRecord[file] = map[uint64][]string{}
 			}
-			byRecord[s.File][s.Record] = append(byRecord[s.File][s.Record], key)
+			byRecord[file][s.Record] = append(byRecord[file][s.Record], key)
 		}
 	})
 	if err != nil {
@@ -183,7 +202,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 			rep.Cases = append(rep.Cases, c)
 			continue
 		}
-		samples[c.Sample] = true
+		samples[absPath(c.Sample)] = true
 		for _, f := range p.files {
 			if h := hits[f][c.Artifact.Key()]; h != nil {
 				c.Count += h.count
@@ -220,7 +239,7 @@ func Run(ctx context.Context, opts Options) (*Report, error) {
 		rep.Cases = append(rep.Cases, c)
 		artifacts[c.Artifact.Key()] = true
 		if c.Sample != "-" {
-			samples[c.Sample] = true
+			samples[absPath(c.Sample)] = true
 		}
 	}
 	if opts.Changed == nil {
@@ -470,6 +489,15 @@ func evidenceFiles(ws *findings.Workspace) []string {
 		}
 	}
 	return out
+}
+
+// absPath names a file by its absolute path, or as given when that
+// cannot be worked out.
+func absPath(p string) string {
+	if a, err := filepath.Abs(p); err == nil {
+		return a
+	}
+	return p
 }
 
 func isOnlyProblems(err error) bool {
