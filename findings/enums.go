@@ -9,6 +9,16 @@ type IncidentStatus string
 
 func (IncidentStatus) allowed() []string { return []string{"confirmed", "suspected", "false-positive"} }
 
+// AttackCategory is the kind of attack an incident was, as review metrics
+// count it: how the attacker got in or what they were after.
+type AttackCategory string
+
+func (AttackCategory) allowed() []string {
+	return []string{"phishing", "malware", "ransomware", "credential-abuse", "exploitation",
+		"web-application", "denial-of-service", "insider-misuse", "lost-or-stolen-asset",
+		"misconfiguration", "supply-chain", "error", "other"}
+}
+
 // Rating is VERIS impact.overall_rating.
 type Rating string
 

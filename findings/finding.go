@@ -54,6 +54,8 @@ type Incident struct {
 	Summary string `json:"summary,omitempty"`
 	// Status is whether the incident is confirmed (VERIS security_incident).
 	Status IncidentStatus `json:"status" jsonschema:"required"`
+	// Category is the kind of attack, the first axis of the review metrics' trends.
+	Category AttackCategory `json:"category,omitempty"`
 	// Severity is the overall impact rating (VERIS impact.overall_rating).
 	Severity Rating `json:"severity,omitempty"`
 	// TLP is the Traffic Light Protocol 2.0 label for sharing the finding and its report.

@@ -161,3 +161,31 @@ func (w *Workspace) FindingFiles() ([]string, error) {
 	}
 	return files, nil
 }
+
+// ListFindings lists the finding documents of dir: the findings folder of
+// the workspace when dir holds antibody.yaml, else the .yaml, .yml and
+// .json files directly in dir.
+func ListFindings(dir string) ([]string, error) {
+	if _, err := os.Stat(filepath.Join(dir, WorkspaceFile)); err == nil {
+		w, err := LoadWorkspace(dir)
+		if err != nil {
+			return nil, err
+		}
+		return w.FindingFiles()
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("list findings: %w", err)
+	}
+	var files []string
+	for _, e := range entries {
+		ext := strings.ToLower(filepath.Ext(e.Name()))
+		if e.Type().IsRegular() && slices.Contains([]string{".yaml", ".yml", ".json"}, ext) {
+			files = append(files, filepath.Join(dir, e.Name()))
+		}
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("%s holds no antibody.yaml and no .yaml, .yml or .json files (expected a workspace or a folder of findings)", dir)
+	}
+	return files, nil
+}

@@ -18,26 +18,52 @@ import (
 // (through goldmark, with tables) and three inline SVG charts; no script,
 // style or font is fetched at view time.
 func (r *Report) HTML() ([]byte, error) {
-	var body bytes.Buffer
-	md := goldmark.New(goldmark.WithExtensions(extension.Table))
-	if err := md.Convert([]byte(r.Markdown()), &body); err != nil {
+	body, err := markdownHTML(r.Markdown())
+	if err != nil {
 		return nil, err
 	}
 	// The charts come after the executive summary.
-	head, rest := body.String(), ""
+	head, rest := body, ""
 	if i := strings.Index(head, "<h2>Scope and impact</h2>"); i >= 0 {
 		head, rest = head[:i], head[i:]
 	}
+	return renderPage(r.Finding.Incident.ID+": "+r.Finding.Incident.Title, head, rest, []chart{
+		{"Timeline", r.timelineSVG()},
+		{"Durations", r.durationsSVG()},
+		{"ATT&CK techniques: generated rules passing their regression tests", r.techniquesSVG()},
+	})
+}
+
+// chart is one titled inline SVG of a page.
+type chart struct {
+	Title string
+	SVG   string
+}
+
+// renderPage lays out a self-contained page: head, the charts, then body.
+func renderPage(title, head, body string, charts []chart) ([]byte, error) {
+	var cs []map[string]any
+	for _, c := range charts {
+		if c.SVG != "" {
+			cs = append(cs, map[string]any{"Title": c.Title, "SVG": template.HTML(c.SVG)})
+		}
+	}
 	var out bytes.Buffer
 	err := page.Execute(&out, map[string]any{
-		"Title":      r.Finding.Incident.ID + ": " + r.Finding.Incident.Title,
-		"Timeline":   template.HTML(r.timelineSVG()),
-		"Durations":  template.HTML(r.durationsSVG()),
-		"Techniques": template.HTML(r.techniquesSVG()),
-		"Head":       template.HTML(head),
-		"Body":       template.HTML(rest),
+		"Title":  title,
+		"Head":   template.HTML(head),
+		"Charts": cs,
+		"Body":   template.HTML(body),
 	})
 	return out.Bytes(), err
+}
+
+// markdownHTML converts Markdown with tables to HTML.
+func markdownHTML(src string) (string, error) {
+	var b bytes.Buffer
+	md := goldmark.New(goldmark.WithExtensions(extension.Table))
+	err := md.Convert([]byte(src), &b)
+	return b.String(), err
 }
 
 var page = template.Must(template.New("report").Parse(`<!DOCTYPE html>
@@ -56,13 +82,9 @@ text{font:12px system-ui,sans-serif;fill:#1d2430}
 {{.Head}}
 <section class="charts">
 <h2>At a glance</h2>
-<h3>Timeline</h3>
-{{.Timeline}}
-<h3>Durations</h3>
-{{.Durations}}
-<h3>ATT&amp;CK techniques: generated rules passing their regression tests</h3>
-{{.Techniques}}
-</section>
+{{range .Charts}}<h3>{{.Title}}</h3>
+{{.SVG}}
+{{end}}</section>
 {{.Body}}
 <script>
 // Self-check for automated review: charts must have size, and errors are

@@ -2,12 +2,10 @@ package report_test
 
 import (
 	"context"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -64,35 +62,12 @@ func TestHTMLInBrowser(t *testing.T) {
 	require.NoError(t, err)
 	assert.NotRegexp(t, regexp.MustCompile(`(?i)(src|href)\s*=\s*"https?:`), string(page), "nothing is fetched at view time")
 	assert.Equal(t, 3, strings.Count(string(page), "<svg "))
-	dir := t.TempDir()
-	file := filepath.Join(dir, "report.html")
-	require.NoError(t, os.WriteFile(file, page, 0o644))
-
-	bin, err := exec.LookPath("chromium")
-	if err != nil {
-		if os.Getenv("ANTIBODY_REQUIRE_BROWSER") != "" {
-			t.Fatal("chromium is not installed and ANTIBODY_REQUIRE_BROWSER is set (Debian package chromium)")
-		}
-		t.Skip("chromium is not installed (Debian package chromium; .ci/run installs it)")
-	}
-	flags := []string{"--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-		"--disable-background-networking", "--disable-component-update", "--disable-sync", "--user-data-dir=" + filepath.Join(dir, "profile")}
-	out, err := exec.Command(bin, append(flags, "--virtual-time-budget=3000", "--dump-dom", "file://"+file)...).Output()
-	require.NoError(t, err)
-	dom := string(out)
+	dom, shot := inBrowser(t, page, "INC-2026-031")
 	assert.Contains(t, dom, `data-charts="3"`, "the three charts are laid out with a size")
 	assert.NotContains(t, dom, "data-errors", "no script error")
-
-	shotDir := os.Getenv("ANTIBODY_ARTIFACTS")
-	if shotDir == "" {
-		shotDir = os.TempDir()
-	}
-	require.NoError(t, os.MkdirAll(shotDir, 0o755))
-	shot := filepath.Join(shotDir, "INC-2026-031-screenshot.png")
-	_, err = exec.Command(bin, append(flags, "--window-size=1100,2200", "--screenshot="+shot, "file://"+file)...).CombinedOutput()
-	require.NoError(t, err)
-	info, err := os.Stat(shot)
-	require.NoError(t, err)
-	assert.Greater(t, info.Size(), int64(10000))
 	t.Logf("screenshot: %s", shot)
+}
+
+func contextWithTimeout(_ *testing.T, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), d)
 }

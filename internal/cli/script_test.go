@@ -29,6 +29,11 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("EXAMPLE", example)
+			history, err := filepath.Abs("../../testdata/history")
+			if err != nil {
+				return err
+			}
+			env.Setenv("HISTORY", history)
 			corpus, err := filepath.Abs("../../../shared/corpus")
 			env.Setenv("CORPUS", corpus)
 			return err
