@@ -21,6 +21,12 @@ func coverage(rep *Report, set *sigma.Set, ws *findings.Workspace, byRecord map[
 		}
 	}
 	passing := func(key string) bool { return status[key] == Pass }
+	silent := map[string]bool{} // artifact key -> a no-match case passed
+	for _, c := range rep.Cases {
+		if c.Expect == "no-match" && c.Status == Pass {
+			silent[c.Artifact.Key()] = true
+		}
+	}
 	byTech := map[string]*TechniqueCoverage{}
 	for _, r := range set.Rules {
 		if r.Kind == sigma.KindFilter {
@@ -36,6 +42,9 @@ func coverage(rep *Report, set *sigma.Set, ws *findings.Workspace, byRecord map[
 			tc.Rules++
 			if passing(key) {
 				tc.Passing++
+				if silent[key] {
+					tc.Tuned++
+				}
 			}
 		}
 	}

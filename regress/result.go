@@ -142,6 +142,9 @@ type TechniqueCoverage struct {
 	Technique string `json:"technique"`
 	Rules     int    `json:"rules"`
 	Passing   int    `json:"passing"`
+	// Tuned counts the passing rules also proven silent on benign data
+	// (a no-match case or the workspace's benign corpora).
+	Tuned int `json:"tuned"`
 }
 
 // FindingCoverage says which behaviours of a finding a passing rule
