@@ -34,6 +34,16 @@ func SealWith(mark string, body []byte) []byte {
 	return append([]byte(line), body...)
 }
 
+// Unseal returns a file without its checksum line, when it has one: the
+// rule as it is shared with others.
+func Unseal(data []byte) []byte {
+	nl := bytes.IndexByte(data, '\n')
+	if nl < 0 || !strings.Contains(string(data[:nl]), "antibody-sha256: ") {
+		return data
+	}
+	return data[nl+1:]
+}
+
 // edited reports whether a sealed file's body no longer matches its
 // checksum (a human changed it), and whether it was sealed at all.
 func edited(data []byte) (changed, sealed bool) {
