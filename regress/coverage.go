@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/antibody-dev/antibody/findings"
+	"github.com/antibody-dev/antibody/rules/events"
 	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
@@ -76,12 +77,19 @@ func coverage(rep *Report, set *sigma.Set, ws *findings.Workspace, byRecord map[
 		}
 		for _, b := range fd.Behaviors {
 			bc := BehaviorCoverage{ID: b.ID, Technique: string(b.Technique), Rules: []string{}}
+			records := b.Records
+			var why string
+			if len(records) == 0 && len(b.Match) > 0 && b.Evidence != "" {
+				records, why = matchedRecords(evidence[b.Evidence], b.Match)
+			}
 			switch {
-			case b.Evidence == "" || len(b.Records) == 0:
-				bc.Why = "the behaviour names no recorded events (evidence and records), so no rule can be checked against it"
+			case why != "":
+				bc.Why = why
+			case b.Evidence == "" || len(records) == 0:
+				bc.Why = "the behaviour names no recorded events (evidence and records or match), so no rule can be checked against it"
 			default:
 				seen := map[string]bool{}
-				for _, rec := range b.Records {
+				for _, rec := range records {
 					for _, key := range byRecord[evidence[b.Evidence]][uint64(rec)] {
 						if passing(key) && !seen[key] {
 							seen[key] = true
@@ -97,4 +105,27 @@ func coverage(rep *Report, set *sigma.Set, ws *findings.Workspace, byRecord map[
 		cov.Findings = append(cov.Findings, fc)
 	}
 	return cov
+}
+
+// matchedRecords lists the records of an evidence file a behaviour's
+// match selects, or says why it cannot.
+func matchedRecords(file string, match map[string]any) ([]int64, string) {
+	selects, err := sigma.CompileMatch(match)
+	if err != nil {
+		return nil, "the behaviour's match does not compile: " + err.Error()
+	}
+	var out []int64
+	_, err = events.Read(file, func(ev *events.Event) error {
+		if ev.Source.Record != 0 && selects(ev) {
+			out = append(out, int64(ev.Source.Record))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "its evidence cannot be read: " + err.Error()
+	}
+	if len(out) == 0 {
+		return nil, "the behaviour's match selects no recorded event of its evidence"
+	}
+	return out, ""
 }

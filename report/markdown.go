@@ -106,6 +106,19 @@ func (r *Report) Markdown() string {
 			w("- %s\n", s)
 		}
 	}
+	if d := r.Defenses; d != nil && len(d.Behaviors) > 0 {
+		w("\nWhat the attacker did, against the rules now proven on its recorded events:\n\n| behaviour | technique | detected by |\n|---|---|---|\n")
+		for _, b := range d.Behaviors {
+			by := strings.Join(b.Rules, ", ")
+			if !b.Covered {
+				by = "**missed**"
+				if b.Why != "" {
+					by += ": " + b.Why
+				}
+			}
+			w("| %s | %s | %s |\n", b.ID, b.Technique, cell(by))
+		}
+	}
 
 	w("\n## Root cause and contributing factors\n\n")
 	for _, rc := range f.RootCauses {
@@ -136,6 +149,19 @@ func (r *Report) Markdown() string {
 		w("_No response review (gap)._\n")
 	}
 
+	w("\n## Remediation\n\n")
+	n := 0
+	for _, e := range f.Timeline.Events {
+		switch string(e.Phase) {
+		case "containment", "eradication", "recovery":
+			w("- %s (%s): %s\n", ts(e.At), e.Phase, e.Summary)
+			n++
+		}
+	}
+	if n == 0 {
+		w("_No containment, eradication or recovery step is in the timeline (gap)._\n")
+	}
+
 	w("\n## Corrective actions and prevention\n\n| id | type | action | owner | due | status | cost |\n|---|---|---|---|---|---|---|\n")
 	for _, a := range f.CorrectiveActions {
 		due := ""
@@ -157,6 +183,22 @@ func (r *Report) Markdown() string {
 			w("- %s: %d, %d failing their regression tests\n", k, kr.Artifacts, kr.Failing)
 		}
 		w("\nRegression run: %d of %d cases pass.\n", d.Passed, d.Cases)
+		for _, pc := range d.Playbooks {
+			state := "all in the playbook"
+			switch {
+			case pc.Conflicts > 0:
+				state = fmt.Sprintf("%d conflict with edits made since", pc.Conflicts)
+			case pc.Pending > 0:
+				state = "not applied yet (antibody playbook apply)"
+			}
+			w("\nPlaybook change `%s` for `%s`: %d changes, %s.\n", pc.File, pc.Playbook, pc.Changes, state)
+		}
+		if len(d.Generated) > 0 {
+			w("\n| kind | defense | cases passing | file |\n|---|---|---|---|\n")
+			for _, g := range d.Generated {
+				w("| %s | %s | %d of %d | `%s` |\n", g.Kind, cell(g.Name), g.Passed, g.Cases, g.File)
+			}
+		}
 	} else {
 		w("_No regression results._\n")
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/antibody-dev/antibody/findings"
+	"github.com/antibody-dev/antibody/playbooks"
 	"github.com/antibody-dev/antibody/regress"
 	"github.com/antibody-dev/antibody/rules/events"
 	"github.com/antibody-dev/antibody/rules/sigma"
@@ -54,6 +55,35 @@ type Defenses struct {
 	Passed int                   `json:"passed"`
 	Failed int                   `json:"failed"`
 	Cases  int                   `json:"cases"`
+	// Generated lists the artifacts generated for this finding (and the
+	// playbooks), each with its regression result.
+	Generated []Defense `json:"generated"`
+	// Behaviors says, for each behaviour of the finding, which passing
+	// rules detect its recorded events.
+	Behaviors []regress.BehaviorCoverage `json:"behaviors"`
+	// Playbooks are the finding's playbook change sets.
+	Playbooks []PlaybookChange `json:"playbooks"`
+}
+
+// PlaybookChange is a change set for one playbook and where it stands.
+type PlaybookChange struct {
+	File     string `json:"file"`
+	Playbook string `json:"playbook"`
+	Changes  int    `json:"changes"`
+	// Pending counts the edits applying it would still make (0 when it
+	// is in effect); Conflicts the changes that cannot be applied as
+	// written.
+	Pending   int `json:"pending"`
+	Conflicts int `json:"conflicts"`
+}
+
+// Defense is one artifact and how its regression cases went.
+type Defense struct {
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	File   string `json:"file"`
+	Cases  int    `json:"cases"`
+	Passed int    `json:"passed"`
 }
 
 // KindResult counts artifacts and failing ones of one kind.
@@ -86,9 +116,12 @@ func Build(ctx context.Context, ws *findings.Workspace, file string) (*Report, e
 	}
 	rep, err := regress.Run(ctx, regress.Options{Workspace: ws.Root})
 	if err == nil {
-		d := &Defenses{ByKind: map[string]KindResult{}, Cases: rep.Totals.Cases, Passed: rep.Totals.Passed, Failed: rep.Totals.Failed + rep.Totals.Errors}
+		d := &Defenses{ByKind: map[string]KindResult{}, Cases: rep.Totals.Cases, Passed: rep.Totals.Passed, Failed: rep.Totals.Failed + rep.Totals.Errors,
+			Generated: []Defense{}, Behaviors: []regress.BehaviorCoverage{}}
 		failing := map[string]bool{}
 		seen := map[string]bool{}
+		slug := strings.ToLower(f.Incident.ID)
+		index := map[string]int{}
 		for _, c := range rep.Cases {
 			k := c.Artifact.Key()
 			if !seen[k] {
@@ -96,6 +129,17 @@ func Build(ctx context.Context, ws *findings.Workspace, file string) (*Report, e
 				kr := d.ByKind[c.Artifact.Kind]
 				kr.Artifacts++
 				d.ByKind[c.Artifact.Kind] = kr
+				file := filepath.ToSlash(c.Artifact.File)
+				if strings.Contains(file, "/"+slug+"/") || strings.Contains(file, "/"+slug+"-") || c.Artifact.Kind == "playbook" || c.Artifact.Kind == "cacao" {
+					index[k] = len(d.Generated)
+					d.Generated = append(d.Generated, Defense{Kind: c.Artifact.Kind, Name: nonEmpty(c.Artifact.Title, c.Artifact.ID), File: findings.DisplayPath(c.Artifact.File)})
+				}
+			}
+			if i, ok := index[k]; ok {
+				d.Generated[i].Cases++
+				if c.Status == regress.Pass {
+					d.Generated[i].Passed++
+				}
 			}
 			if c.Status != regress.Pass && !failing[k] {
 				failing[k] = true
@@ -104,6 +148,27 @@ func Build(ctx context.Context, ws *findings.Workspace, file string) (*Report, e
 				d.ByKind[c.Artifact.Kind] = kr
 			}
 		}
+		sort.SliceStable(d.Generated, func(i, j int) bool { return d.Generated[i].Kind < d.Generated[j].Kind })
+		titles := map[string]string{}
+		for _, c := range rep.Cases {
+			if c.Artifact.ID != "" && c.Artifact.Title != "" {
+				titles[c.Artifact.ID] = c.Artifact.Title
+			}
+		}
+		for _, fc := range rep.Coverage.Findings {
+			if fc.Finding != f.Incident.ID {
+				continue
+			}
+			for _, b := range fc.Behaviors {
+				named := make([]string, len(b.Rules))
+				for i, id := range b.Rules {
+					named[i] = nonEmpty(titles[id], id)
+				}
+				b.Rules = named
+				d.Behaviors = append(d.Behaviors, b)
+			}
+		}
+		d.Playbooks = playbookChanges(ws, f)
 		r.Defenses = d
 		r.Techniques = rep.Coverage.Techniques
 	}
@@ -203,4 +268,26 @@ func project(ws *findings.Workspace, f *findings.Finding) (*Projection, error) {
 		proj.EarlierSec = proj.Earlier.Seconds()
 	}
 	return proj, nil
+}
+
+// playbookChanges lists the finding's playbook change sets and how many
+// of their changes are still to apply.
+func playbookChanges(ws *findings.Workspace, f *findings.Finding) []PlaybookChange {
+	out := []PlaybookChange{}
+	files, err := playbooks.ChangeSets(filepath.Join(ws.Root, filepath.FromSlash(ws.Paths.Playbooks)))
+	if err != nil {
+		return out
+	}
+	for _, file := range files {
+		cs, err := playbooks.ReadChangeSet(file)
+		if err != nil || cs.Finding != f.Incident.ID {
+			continue
+		}
+		pc := PlaybookChange{File: findings.DisplayPath(file), Playbook: cs.Playbook, Changes: len(cs.Ops)}
+		if plan, err := playbooks.Prepare(ws.Root, cs); err == nil {
+			pc.Pending, pc.Conflicts = plan.Applied, len(plan.Conflicts)
+		}
+		out = append(out, pc)
+	}
+	return out
 }

@@ -37,6 +37,10 @@ func TestMarkdown(t *testing.T) {
 		"| domain | `cdn-update-check[.]example` |",
 		"| url | `hxxps://cdn-update-check[.]example/s2[.]ps1` |",
 		"Regression run: 80 of 80 cases pass.",
+		"| b-password-spray | T1110.003 | Many failed NTLM network logons to FS01 for different service accounts from one workstation, NTLM Password Spray From One Source |",
+		"- 2026-03-06 02:10 UTC (containment): j.moreau disabled at the identity provider and VPN sessions revoked",
+		"for `playbooks/malware-intrusion.md`: 7 changes, not applied yet (antibody playbook apply).",
+		"| yara | MAL_UpdateHelper_Loader_Mar26 | 2 of 2 | `",
 	} {
 		assert.Contains(t, md, want)
 	}

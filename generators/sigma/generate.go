@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 
@@ -314,34 +313,13 @@ func (r *run) behaviour(b findings.Behavior) error {
 // matchEvents selects the events a behaviour's Sigma-notation match
 // selects.
 func (r *run) matchEvents(match map[string]any, all []*events.Event) ([]*events.Event, error) {
-	doc := &docWriter{}
-	doc.line(0, "title: match")
-	doc.line(0, "logsource: {product: windows}")
-	doc.line(0, "detection:")
-	doc.line(1, "selection:")
-	keys := make([]string, 0, len(match))
-	for k := range match {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		doc.field(2, k, anyStrings(match[k]))
-	}
-	doc.line(1, "condition: selection")
-	set, err := sigma.Parse("match", doc.bytes(), sigma.LoadOptions{})
+	selects, err := sigma.CompileMatch(match)
 	if err != nil {
 		return nil, err
 	}
-	if len(set.Refusals) > 0 {
-		return nil, fmt.Errorf("%s", set.Refusals[0].Message)
-	}
-	e := sigma.NewEngine(set, nil)
-	m := e.NewMatcher()
 	var out []*events.Event
 	for _, ev := range all {
-		hit := false
-		m.Match(ev, func(sigma.Detection) { hit = true })
-		if hit {
+		if selects(ev) {
 			out = append(out, ev)
 		}
 	}
