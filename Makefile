@@ -27,8 +27,9 @@ test: deps
 	$(GO) test -race -count=1 ./...
 
 # The main job on the example workspace: check the finding and its evidence,
-# generate the defenses, prove them, show the playbook change and write the
-# incident report (Markdown and HTML under bin/report).
+# generate the defenses, prove them, show the playbook change, write the
+# incident report (Markdown and HTML), the ATT&CK coverage layer and the STIX
+# bundle under bin/report; then the review metrics of the incident history.
 demo: build
 	$(BIN) validate testdata/example
 	$(BIN) generate --workspace testdata/example
@@ -36,6 +37,9 @@ demo: build
 	$(BIN) playbook diff --workspace testdata/example
 	$(BIN) report testdata/example/findings/INC-2026-031.yaml --format md -o bin/report/INC-2026-031.md
 	$(BIN) report testdata/example/findings/INC-2026-031.yaml --format html -o bin/report/INC-2026-031.html
+	$(BIN) coverage testdata/example -o bin/report/coverage-layer.json
+	$(BIN) export testdata/example/findings/INC-2026-031.yaml --format stix -o bin/report/INC-2026-031.stix.json
+	$(BIN) metrics testdata/history
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...
