@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"os"
@@ -11,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/antibody-dev/antibody/findings"
-	"github.com/antibody-dev/antibody/internal/atomicfile"
 	"github.com/antibody-dev/antibody/regress"
 	"github.com/antibody-dev/antibody/report"
 )
@@ -34,26 +32,9 @@ Navigator; without it, the scores are printed (--format json prints the layer).`
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			files, err := findings.ListFindings(dir)
+			list, err := loadFindings(dir)
 			if err != nil {
-				return usageError{err}
-			}
-			var list []*findings.Finding
-			var problems findings.Problems
-			for _, file := range files {
-				f, err := findings.Load(file, "")
-				var ps findings.Problems
-				switch {
-				case errors.As(err, &ps):
-					problems = append(problems, ps...)
-				case err != nil:
-					return usageError{err}
-				default:
-					list = append(list, f)
-				}
-			}
-			if len(problems) > 0 {
-				return problems
+				return err
 			}
 			var rep *regress.Report
 			name := "Antibody coverage"
@@ -76,19 +57,15 @@ Navigator; without it, the scores are printed (--format json prints the layer).`
 			scores := report.ScoreTechniques(list, rep)
 			layer := report.NavigatorLayer(name, scores)
 			if out != "" {
-				var b bytes.Buffer
-				if err := writeJSON(&b, layer); err != nil {
-					return err
-				}
-				if err := atomicfile.Write(out, b.Bytes()); err != nil {
+				if err := writeJSONTo(g, out, layer); err != nil {
 					return err
 				}
 				counts := map[int]int{}
 				for _, s := range scores {
 					counts[s.Score]++
 				}
-				fmt.Fprintf(g.stdout, "wrote %s: %d techniques (%d observed only, %d with a rule, %d passing, %d tuned)\n",
-					out, len(scores), counts[report.ScoreObserved], counts[report.ScoreRule], counts[report.ScorePassing], counts[report.ScoreTuned])
+				fmt.Fprintf(g.stdout, "%d techniques: %d observed only, %d with a rule, %d passing, %d tuned\n",
+					len(scores), counts[report.ScoreObserved], counts[report.ScoreRule], counts[report.ScorePassing], counts[report.ScoreTuned])
 				return nil
 			}
 			if g.format == "json" {

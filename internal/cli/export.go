@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/antibody-dev/antibody/findings"
-	"github.com/antibody-dev/antibody/internal/atomicfile"
 	"github.com/antibody-dev/antibody/report"
 )
 
@@ -55,14 +54,10 @@ bundle. The bundle is checked before it is written.`,
 			for _, s := range ex.Skipped {
 				g.log.Warn("not exported", "what", s)
 			}
-			if out == "" {
-				_, err := g.stdout.Write(b.Bytes())
+			if err := writeOutput(g, out, b.Bytes()); err != nil || out == "" {
 				return err
 			}
-			if err := atomicfile.Write(out, b.Bytes()); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "wrote %s: %d objects (%d indicators, %d attack patterns, %d courses of action, %d relationships)\n", out,
+			fmt.Fprintf(g.stdout, "%d objects: %d indicators, %d attack patterns, %d courses of action, %d relationships\n",
 				len(ex.Bundle["objects"].([]map[string]any)), ex.Counts["indicator"], ex.Counts["attack-pattern"], ex.Counts["course-of-action"], ex.Counts["relationship"])
 			return nil
 		},

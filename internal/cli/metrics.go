@@ -1,13 +1,8 @@
 package cli
 
 import (
-	"errors"
-	"fmt"
-
 	"github.com/spf13/cobra"
 
-	"github.com/antibody-dev/antibody/findings"
-	"github.com/antibody-dev/antibody/internal/atomicfile"
 	"github.com/antibody-dev/antibody/report"
 )
 
@@ -32,26 +27,9 @@ counted. Every finding must validate: one that does not stops the run.`,
 			if len(args) == 1 {
 				dir = args[0]
 			}
-			files, err := findings.ListFindings(dir)
+			list, err := loadFindings(dir)
 			if err != nil {
-				return usageError{err}
-			}
-			var list []*findings.Finding
-			var problems findings.Problems
-			for _, file := range files {
-				f, err := findings.Load(file, "")
-				if err != nil {
-					var ps findings.Problems
-					if errors.As(err, &ps) {
-						problems = append(problems, ps...)
-						continue
-					}
-					return usageError{err}
-				}
-				list = append(list, f)
-			}
-			if len(problems) > 0 {
-				return problems
+				return err
 			}
 			m, err := report.ComputeMetrics(list, period)
 			if err != nil {
@@ -70,15 +48,7 @@ counted. Every finding must validate: one that does not stops the run.`,
 			default:
 				data = []byte(m.Text())
 			}
-			if out == "" {
-				_, err = g.stdout.Write(data)
-				return err
-			}
-			if err := atomicfile.Write(out, data); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "wrote %s\n", out)
-			return nil
+			return writeOutput(g, out, data)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the metrics to this file")

@@ -1,14 +1,12 @@
 package cli
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 
 	"github.com/spf13/cobra"
 
 	"github.com/antibody-dev/antibody/findings"
-	"github.com/antibody-dev/antibody/internal/atomicfile"
 	"github.com/antibody-dev/antibody/report"
 )
 
@@ -50,32 +48,9 @@ self-contained page with inline SVG charts, json the data.`,
 			default:
 				data = []byte(rep.Markdown())
 			}
-			if out == "" {
-				_, err = g.stdout.Write(data)
-				return err
-			}
-			if err := atomicfile.Write(out, data); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "wrote %s\n", out)
-			return nil
+			return writeOutput(g, out, data)
 		},
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to this file")
 	return cmd
-}
-
-func writeJSONTo(g *globals, out string, v any) error {
-	if out == "" {
-		return writeJSON(g.stdout, v)
-	}
-	var b bytes.Buffer
-	if err := writeJSON(&b, v); err != nil {
-		return err
-	}
-	if err := atomicfile.Write(out, b.Bytes()); err != nil {
-		return err
-	}
-	fmt.Fprintf(g.stdout, "wrote %s\n", out)
-	return nil
 }
