@@ -1,0 +1,232 @@
+package clickhouse_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/txtar"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/antibody-dev/antibody/rules/clickhouse"
+	"github.com/antibody-dev/antibody/rules/events"
+	"github.com/antibody-dev/antibody/rules/sigma"
+)
+
+// server returns a client for the ClickHouse named by ANTIBODY_CLICKHOUSE
+// (http://host:port), and the cluster named by ANTIBODY_CLICKHOUSE_CLUSTER
+// when the tables are to be sharded. Without it the test skips, unless
+// ANTIBODY_REQUIRE_CLICKHOUSE is set (as make backtest-test sets it).
+func server(t *testing.T) (*clickhouse.Client, string) {
+	t.Helper()
+	url := os.Getenv("ANTIBODY_CLICKHOUSE")
+	if url == "" {
+		if os.Getenv("ANTIBODY_REQUIRE_CLICKHOUSE") != "" {
+			t.Fatal("ANTIBODY_REQUIRE_CLICKHOUSE is set but ANTIBODY_CLICKHOUSE names no server")
+		}
+		t.Skip("no ClickHouse: set ANTIBODY_CLICKHOUSE=http://127.0.0.1:8123 (make backtest-test starts a two-shard cluster from Debian's clickhouse-server)")
+	}
+	c, err := clickhouse.NewClient(url, "", "", "default")
+	require.NoError(t, err)
+	_, err = c.Version(context.Background())
+	require.NoError(t, err, "ClickHouse at %s", url)
+	return c, os.Getenv("ANTIBODY_CLICKHOUSE_CLUSTER")
+}
+
+type key struct {
+	rule, file string
+	record     uint64
+	line       int
+}
+
+func detections(t *testing.T, b sigma.Backend, set *sigma.Set, p *sigma.Pipeline, skip map[*sigma.Rule]bool) (map[key]int, *sigma.BackendReport) {
+	t.Helper()
+	out := map[key]int{}
+	rep, err := b.Detect(context.Background(), set, p, func(d sigma.Detection) {
+		if d.Rule.Kind != sigma.KindRule || skip[d.Rule] {
+			return
+		}
+		f, _ := filepath.Abs(d.Source.File)
+		out[key{d.Rule.Ref(), f, d.Source.Record, d.Source.Line}]++
+	})
+	require.NoError(t, err)
+	return out, rep
+}
+
+// differential loads events into ClickHouse, runs the rules both ways and
+// requires the same detections; rules the compiler refuses are listed.
+func differential(t *testing.T, name string, rulePaths, eventPaths []string) {
+	c, cluster := server(t)
+	ctx := context.Background()
+	tbl := &clickhouse.Table{Client: c, Name: "antibody_test_" + name, Cluster: cluster}
+	require.NoError(t, tbl.Drop(ctx))
+	require.NoError(t, tbl.Init(ctx))
+	t.Cleanup(func() { _ = tbl.Drop(context.Background()) })
+
+	var abs []string
+	for _, p := range eventPaths {
+		a, err := filepath.Abs(p)
+		require.NoError(t, err)
+		abs = append(abs, a)
+	}
+	files, err := events.Files(abs)
+	require.NoError(t, err)
+	st, err := tbl.Load(ctx, files, clickhouse.LoadOptions{})
+	require.NoError(t, err)
+	t.Logf("loaded %d events from %d files in %d batches, %.0f events/s", st.Events, st.Files, st.Batches, float64(st.Events)/st.Elapsed.Seconds())
+
+	p, err := sigma.LoadPipeline("windows")
+	require.NoError(t, err)
+	set, err := sigma.Load(rulePaths, sigma.LoadOptions{Pipeline: p})
+	require.NoError(t, err)
+	// Rules that feed a correlation are not reported on their own by the
+	// in-process engine; compare the others.
+	skip := correlated(set)
+	want, local := detections(t, sigma.FilesBackend{Files: files}, set, p, skip)
+	ch := &clickhouse.Backend{Table: tbl}
+	got, remote := detections(t, ch, set, p, skip)
+	refusedRule := map[string]bool{}
+	for _, r := range remote.Refused {
+		refusedRule[r.Rule.Ref()] = true
+		t.Logf("refused: %s", r.Error())
+	}
+	for k := range want {
+		if refusedRule[k.rule] {
+			delete(want, k)
+		}
+	}
+	assert.Equal(t, local.Events, remote.Events, "both examined the same events")
+	var missing, extra []string
+	for k, n := range want {
+		if got[k] != n {
+			missing = append(missing, fmt.Sprintf("%s %s:%d record %d (in-process %d, clickhouse %d)", k.rule, k.file, k.line, k.record, n, got[k]))
+		}
+	}
+	for k, n := range got {
+		if want[k] == 0 {
+			extra = append(extra, fmt.Sprintf("%s %s:%d record %d (clickhouse %d)", k.rule, k.file, k.line, k.record, n))
+		}
+	}
+	sort.Strings(missing)
+	sort.Strings(extra)
+	assert.Empty(t, missing, "detections the ClickHouse backend missed")
+	assert.Empty(t, extra, "detections only the ClickHouse backend made")
+	total := 0
+	for _, n := range want {
+		total += n
+	}
+	t.Logf("%d rules compiled, %d refused; %d detections agree", remote.Rules, len(remote.Refused), total)
+	assert.Greater(t, total, 0)
+}
+
+func TestDifferentialExample(t *testing.T) {
+	differential(t, "example", []string{"../../testdata/example/rules/sigma"},
+		[]string{"../../testdata/example/samples", "../../testdata/example/benign/events"})
+}
+
+func TestDifferentialCorpus(t *testing.T) {
+	const corpus = "../../../shared/corpus"
+	if _, err := os.Stat(corpus + "/evtx-attack-samples"); err != nil {
+		t.Skip("../shared/corpus is absent: " + corpus + "/evtx-attack-samples")
+	}
+	// A few hundred SigmaHQ rules: every Windows rule whose file name
+	// sorts into the chosen slices, so the set is stable.
+	var rules []string
+	for _, dir := range []string{"process_creation", "registry/registry_set", "file/file_event", "network_connection", "builtin/security", "powershell/powershell_script"} {
+		matches, _ := filepath.Glob(filepath.Join(corpus, "sigmahq/rules/windows", dir, "*.yml"))
+		sort.Strings(matches)
+		step := max(1, len(matches)/80)
+		for i := 0; i < len(matches); i += step {
+			rules = append(rules, matches[i])
+		}
+	}
+	require.Greater(t, len(rules), 200)
+	differential(t, "corpus", rules, []string{corpus + "/evtx-attack-samples"})
+	_ = strings.TrimSpace
+}
+
+// TestDifferentialConformance runs the Sigma engine's conformance cases
+// (every modifier, filters, pipelines) through both backends.
+func TestDifferentialConformance(t *testing.T) {
+	c, cluster := server(t)
+	ctx := context.Background()
+	files, err := filepath.Glob("../sigma/testdata/conformance/*.txtar")
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	tbl := &clickhouse.Table{Client: c, Name: "antibody_test_conformance", Cluster: cluster}
+	t.Cleanup(func() { _ = tbl.Drop(context.Background()) })
+	compared := 0
+	for _, file := range files {
+		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		t.Run(name, func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			require.NoError(t, err)
+			parts := map[string][]byte{}
+			for _, f := range ar.Files {
+				parts[f.Name] = f.Data
+			}
+			var p *sigma.Pipeline
+			if data, ok := parts["pipeline.yml"]; ok {
+				p, err = sigma.ParsePipeline("pipeline.yml", data)
+				require.NoError(t, err)
+			}
+			if n, ok := parts["pipeline"]; ok {
+				p, err = sigma.LoadPipeline(strings.TrimSpace(string(n)))
+				require.NoError(t, err)
+			}
+			set, err := sigma.Parse("rule.yml", parts["rule.yml"], sigma.LoadOptions{Pipeline: p})
+			require.NoError(t, err)
+			dir := t.TempDir()
+			var evFiles []string
+			for _, part := range []string{"match.jsonl", "nomatch.jsonl", "events.jsonl"} {
+				if data, ok := parts[part]; ok {
+					f := filepath.Join(dir, part)
+					require.NoError(t, os.WriteFile(f, data, 0o644))
+					evFiles = append(evFiles, f)
+				}
+			}
+			require.NoError(t, tbl.Drop(ctx))
+			require.NoError(t, tbl.Init(ctx))
+			_, err = tbl.Load(ctx, evFiles, clickhouse.LoadOptions{})
+			require.NoError(t, err)
+			skip := correlated(set)
+			want, _ := detections(t, sigma.FilesBackend{Files: evFiles}, set, p, skip)
+			got, remote := detections(t, &clickhouse.Backend{Table: tbl}, set, p, skip)
+			refused := map[string]string{}
+			for _, r := range remote.Refused {
+				refused[r.Rule.Ref()] = r.Reason
+			}
+			for k := range want {
+				if _, ok := refused[k.rule]; ok {
+					delete(want, k)
+				}
+			}
+			for ref, why := range refused {
+				t.Logf("refused %s: %s", ref, why)
+			}
+			assert.Equal(t, want, got)
+			compared += len(want)
+		})
+	}
+	t.Logf("%d cases, %d detections compared", len(files), compared)
+}
+
+// correlated lists the rules that feed a correlation: the in-process
+// engine reports only the correlation, the ClickHouse backend (which
+// refuses correlations) the rules themselves, so neither is compared.
+func correlated(set *sigma.Set) map[*sigma.Rule]bool {
+	skip := map[*sigma.Rule]bool{}
+	for _, r := range set.Rules {
+		if c := r.Correlation(); c != nil {
+			for _, x := range c.Targets() {
+				skip[x] = true
+			}
+		}
+	}
+	return skip
+}

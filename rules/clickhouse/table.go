@@ -1,0 +1,251 @@
+package clickhouse
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/antibody-dev/antibody/rules/events"
+)
+
+// Schema is the event table, one row per event. Every event field is kept
+// in the parallel arrays names and vals (ClickHouse 18.16 has no Map
+// type); time, host, channel, event id and provider are also columns of
+// their own for sorting and partitioning. load names the load the row
+// came in with: backtests read only loads recorded as complete in the
+// loads table.
+const Schema = `(
+    time DateTime('UTC'),
+    nanos UInt32,
+    load String,
+    file String,
+    record UInt64,
+    line UInt64,
+    offset UInt64,
+    host String,
+    channel String,
+    event_id String,
+    provider String,
+    names Array(String),
+    vals Array(String)
+)`
+
+// Table is where the events are: a database, a table name and, for a
+// sharded setup, the cluster whose shards hold the local tables.
+type Table struct {
+	Client  *Client
+	Name    string // the table queries read: events
+	Cluster string // "" for one server
+}
+
+func (t *Table) local() string { return t.Name + "_local" }
+
+func (t *Table) onCluster() string {
+	if t.Cluster == "" {
+		return ""
+	}
+	return " ON CLUSTER " + t.Cluster
+}
+
+// Init creates the tables if they do not exist: on one server the event
+// table itself; on a cluster a local MergeTree table on every shard and a
+// Distributed table over them (rows spread by file and offset), plus the
+// loads table.
+func (t *Table) Init(ctx context.Context) error {
+	db := t.Client.Database
+	engine := "ENGINE = MergeTree() PARTITION BY toYYYYMM(time) ORDER BY (channel, event_id, time, file, offset)"
+	if t.Cluster == "" {
+		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s %s %s", db, t.Name, Schema, engine)); err != nil {
+			return err
+		}
+	} else {
+		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s %s %s", db, t.local(), t.onCluster(), Schema, engine)); err != nil {
+			return err
+		}
+		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s %s ENGINE = Distributed(%s, %s, %s, cityHash64(file, offset))",
+			db, t.Name, t.onCluster(), Schema, t.Cluster, db, t.local())); err != nil {
+			return err
+		}
+	}
+	return t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s_loads (load String, finished DateTime('UTC'), files UInt64, events UInt64) ENGINE = TinyLog", db, t.Name))
+}
+
+// Drop removes the tables (for tests).
+func (t *Table) Drop(ctx context.Context) error {
+	db := t.Client.Database
+	for _, name := range []string{t.Name, t.Name + "_loads"} {
+		if err := t.Client.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, name, t.onCluster())); err != nil {
+			return err
+		}
+	}
+	if t.Cluster != "" {
+		return t.Client.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, t.local(), t.onCluster()))
+	}
+	return nil
+}
+
+// LoadStats says what a load put in the table.
+type LoadStats struct {
+	Load    string
+	Files   int
+	Events  int
+	Batches int
+	Damage  []events.Damage
+	Elapsed time.Duration
+}
+
+// LoadOptions tunes a load.
+type LoadOptions struct {
+	// BatchEvents is how many events go in one INSERT (default 20,000).
+	BatchEvents int
+	// Progress, when set, is called after each batch.
+	Progress func(LoadStats)
+}
+
+// IncompleteLoad is a load that failed part way: some batches are in the
+// table, but the load is not recorded as complete, so backtests do not
+// read them.
+type IncompleteLoad struct {
+	Stats LoadStats
+	Err   error
+}
+
+func (e *IncompleteLoad) Error() string {
+	return fmt.Sprintf("load %s is incomplete and will not be used by backtests (%d events in %d batches were sent before it stopped): %v",
+		e.Stats.Load, e.Stats.Events, e.Stats.Batches, e.Err)
+}
+
+func (e *IncompleteLoad) Unwrap() error { return e.Err }
+
+// Load streams the events of files (EVTX, JSON Lines, JSON; folders are
+// walked) into the table in batches, then records the load as complete.
+func (t *Table) Load(ctx context.Context, paths []string, opts LoadOptions) (*LoadStats, error) {
+	if opts.BatchEvents <= 0 {
+		opts.BatchEvents = 20000
+	}
+	files, err := events.Files(paths)
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no event files in %s (expected .evtx, .json or .jsonl files)", strings.Join(paths, ", "))
+	}
+	id := make([]byte, 8)
+	if _, err := rand.Read(id); err != nil {
+		return nil, err
+	}
+	st := &LoadStats{Load: hex.EncodeToString(id)}
+	start := time.Now()
+	var batch bytes.Buffer
+	rows := 0
+	flush := func() error {
+		if rows == 0 {
+			return nil
+		}
+		body, err := t.Client.do(ctx, fmt.Sprintf("INSERT INTO %s.%s VALUES", t.Client.Database, t.Name), bytes.NewReader(batch.Bytes()),
+			map[string]string{"insert_distributed_sync": "1"})
+		if err != nil {
+			return err
+		}
+		body.Close()
+		st.Events += rows
+		st.Batches++
+		batch.Reset()
+		rows = 0
+		if opts.Progress != nil {
+			opts.Progress(*st)
+		}
+		return nil
+	}
+	for _, f := range files {
+		stats, err := events.Read(f, func(ev *events.Event) error {
+			appendRow(&batch, st.Load, ev)
+			rows++
+			if rows >= opts.BatchEvents {
+				return flush()
+			}
+			return nil
+		})
+		if err != nil {
+			st.Elapsed = time.Since(start)
+			return st, &IncompleteLoad{Stats: *st, Err: err}
+		}
+		st.Files++
+		st.Damage = append(st.Damage, stats.Damage...)
+	}
+	if err := flush(); err != nil {
+		st.Elapsed = time.Since(start)
+		return st, &IncompleteLoad{Stats: *st, Err: err}
+	}
+	rec := fmt.Sprintf("(%s, %d, %d, %d)", quote(st.Load), time.Now().Unix(), st.Files, st.Events)
+	body, err := t.Client.do(ctx, fmt.Sprintf("INSERT INTO %s.%s_loads VALUES", t.Client.Database, t.Name), strings.NewReader(rec), nil)
+	if err != nil {
+		st.Elapsed = time.Since(start)
+		return st, &IncompleteLoad{Stats: *st, Err: err}
+	}
+	body.Close()
+	st.Elapsed = time.Since(start)
+	return st, nil
+}
+
+func appendRow(b *bytes.Buffer, load string, ev *events.Event) {
+	var secs int64
+	var nanos int
+	if !ev.Time.IsZero() {
+		secs, nanos = ev.Time.Unix(), ev.Time.Nanosecond()
+		if secs < 0 {
+			secs, nanos = 0, 0
+		}
+	}
+	get := func(name string) string { v, _ := ev.Get(name); return v }
+	b.WriteByte('(')
+	b.WriteString(strconv.FormatInt(secs, 10))
+	b.WriteByte(',')
+	b.WriteString(strconv.Itoa(nanos))
+	for _, s := range []string{load, ev.Source.File} {
+		b.WriteByte(',')
+		b.WriteString(quote(s))
+	}
+	fmt.Fprintf(b, ",%d,%d,%d", ev.Source.Record, ev.Source.Line, ev.Source.Offset)
+	for _, s := range []string{get("Computer"), get("Channel"), get("EventID"), get("Provider_Name")} {
+		b.WriteByte(',')
+		b.WriteString(quote(s))
+	}
+	b.WriteString(",[")
+	for i, f := range ev.Fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quote(f.Name))
+	}
+	b.WriteString("],[")
+	for i, f := range ev.Fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quote(f.Value))
+	}
+	b.WriteString("])\n")
+}
+
+// quote writes a ClickHouse string literal; every byte is kept.
+func quote(s string) string {
+	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+}
+
+// Loaded returns how many events and files the complete loads hold.
+func (t *Table) Loaded(ctx context.Context) (loads, files, evs int, err error) {
+	err = t.Client.Rows(ctx, fmt.Sprintf("SELECT count(), sum(files), sum(events) FROM %s.%s_loads", t.Client.Database, t.Name), func(c []string) error {
+		loads, _ = strconv.Atoi(c[0])
+		files, _ = strconv.Atoi(c[1])
+		evs, _ = strconv.Atoi(c[2])
+		return nil
+	})
+	return
+}
+

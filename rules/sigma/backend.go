@@ -1,0 +1,41 @@
+package sigma
+
+import "context"
+
+// Backend evaluates detection rules over a body of events and reports
+// every detection with its provenance (file, record or line, time). The
+// in-process engine over event files and the ClickHouse backend
+// (rules/clickhouse) both implement it, so a caller can backtest the same
+// rules on a laptop's samples or where production logs live.
+type Backend interface {
+	// Detect runs the rules of set, as the pipeline routes them, and
+	// calls fn for each detection. Rules the backend cannot evaluate
+	// are returned in the report with the reason, never run as
+	// something else.
+	Detect(ctx context.Context, set *Set, p *Pipeline, fn func(Detection)) (*BackendReport, error)
+}
+
+// BackendReport is what a backend examined and what it refused.
+type BackendReport struct {
+	Backend string `json:"backend"`
+	Rules   int    `json:"rules"`
+	Events  int    `json:"events"`
+	// Refused are the rules the backend did not evaluate, with why.
+	Refused []SQLRefusal `json:"-"`
+}
+
+// FilesBackend is the in-process engine over event files.
+type FilesBackend struct {
+	Files   []string
+	Workers int
+}
+
+// Detect implements Backend.
+func (b FilesBackend) Detect(ctx context.Context, set *Set, p *Pipeline, fn func(Detection)) (*BackendReport, error) {
+	e := NewEngine(set, p)
+	run, err := e.ScanFiles(ctx, b.Files, FileOptions{Workers: b.Workers}, fn)
+	if err != nil {
+		return nil, err
+	}
+	return &BackendReport{Backend: "in-process", Rules: len(e.rules) + len(e.corrs), Events: run.Events.Records}, nil
+}
