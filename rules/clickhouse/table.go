@@ -248,4 +248,3 @@ func (t *Table) Loaded(ctx context.Context) (loads, files, evs int, err error) {
 	})
 	return
 }
-
