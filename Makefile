@@ -6,7 +6,7 @@ BIN         := bin/antibody
 STATICCHECK := honnef.co/go/tools/cmd/staticcheck@v0.8.2
 SUDO        := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: all deps build test demo bench lint fuzz update
+.PHONY: all deps build test demo bench lint fuzz update backtest-test
 
 all: build
 
@@ -40,6 +40,20 @@ demo: build
 	$(BIN) coverage testdata/example -o bin/report/coverage-layer.json
 	$(BIN) export testdata/example/findings/INC-2026-031.yaml --format stix -o bin/report/INC-2026-031.stix.json
 	$(BIN) metrics testdata/history
+
+# The ClickHouse backtest against a two-shard cluster of Debian's
+# clickhouse-server on loopback ports (.ci/clickhouse-cluster installs and
+# starts it): the differential tests (in-process engine vs SQL on the
+# example, the conformance cases and SigmaHQ rules over the corpus) and the
+# backtest command. The cluster is stopped afterwards, pass or fail.
+CLICKHOUSE_ENV := ANTIBODY_REQUIRE_CLICKHOUSE=1 ANTIBODY_CLICKHOUSE=http://127.0.0.1:18123 \
+	ANTIBODY_CLICKHOUSE_CLUSTER=antibody ANTIBODY_CLICKHOUSE_SHARDS=http://127.0.0.1:18123,http://127.0.0.1:28123
+backtest-test: deps
+	.ci/clickhouse-cluster start
+	status=0; \
+	$(CLICKHOUSE_ENV) $(GO) test -count=1 -v -run 'Differential' ./rules/clickhouse || status=1; \
+	$(CLICKHOUSE_ENV) $(GO) test -count=1 -run 'TestScripts/backtest' ./internal/cli || status=1; \
+	.ci/clickhouse-cluster stop; exit $$status
 
 bench: deps
 	$(GO) test -run '^$$' -bench . -benchmem ./...

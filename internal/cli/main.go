@@ -120,6 +120,6 @@ Exit codes: 0 ok, 1 error, 2 invalid input or usage, 3 regressions.`,
 	root.PersistentFlags().StringVar(&g.format, "format", "text", "result format: "+strings.Join(formats, "|")+" (scan also jsonl|csv)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "warn", "log level on stderr: debug|info|warn|error")
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
-	root.AddCommand(newVersionCommand(g), newInitCommand(g), newValidateCommand(g), newSchemaCommand(g), newScanCommand(g), newTestCommand(g), newGenerateCommand(g), newTuneCommand(g), newPolicyCommand(g), newPlaybookCommand(g), newReportCommand(g), newMetricsCommand(g), newCoverageCommand(g), newExportCommand(g))
+	root.AddCommand(newVersionCommand(g), newInitCommand(g), newValidateCommand(g), newSchemaCommand(g), newScanCommand(g), newTestCommand(g), newGenerateCommand(g), newTuneCommand(g), newPolicyCommand(g), newPlaybookCommand(g), newReportCommand(g), newMetricsCommand(g), newCoverageCommand(g), newExportCommand(g), newBacktestCommand(g))
 	return root
 }

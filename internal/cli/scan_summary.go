@@ -25,6 +25,8 @@ type scanSummary struct {
 	Damage        []events.Damage      `json:"damage"`
 	Detections    int                  `json:"detections"`
 	RulesFired    int                  `json:"rules_fired"`
+	// ByRule counts detections per rule id (or title).
+	ByRule map[string]int `json:"by_rule"`
 }
 
 type logsourceCount struct {
@@ -45,7 +47,7 @@ func summarize(res *sigma.ScanResult) scanSummary {
 		RulesRefused: len(res.Set.Refusals), Refused: res.Set.Grouped(),
 		UnroutedRules: len(res.Engine.Unrouted), EventFiles: len(res.Files), Events: res.Events.Records,
 		Damage: res.Events.Damage, Detections: res.Count, RulesFired: len(res.ByRule),
-		Silent: []silentJSON{}, Unrouted: []logsourceCount{},
+		Silent: []silentJSON{}, Unrouted: []logsourceCount{}, ByRule: res.ByRule,
 	}
 	if s.Damage == nil {
 		s.Damage = []events.Damage{}

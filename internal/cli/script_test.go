@@ -34,12 +34,25 @@ func TestScripts(t *testing.T) {
 				return err
 			}
 			env.Setenv("HISTORY", history)
+			for _, k := range []string{"ANTIBODY_CLICKHOUSE", "ANTIBODY_CLICKHOUSE_CLUSTER", "ANTIBODY_CLICKHOUSE_SHARDS"} {
+				env.Setenv(k, os.Getenv(k))
+			}
 			corpus, err := filepath.Abs("../../../shared/corpus")
 			env.Setenv("CORPUS", corpus)
 			return err
 		},
-		// [corpus] holds when ../shared/corpus is present.
+		// [corpus] holds when ../shared/corpus is present, [clickhouse]
+		// when ANTIBODY_CLICKHOUSE names a server.
 		Condition: func(cond string) (bool, error) {
+			if cond == "cluster" {
+				return os.Getenv("ANTIBODY_CLICKHOUSE_CLUSTER") != "", nil
+			}
+			if cond == "clickhouse" {
+				if os.Getenv("ANTIBODY_CLICKHOUSE") == "" && os.Getenv("ANTIBODY_REQUIRE_CLICKHOUSE") != "" {
+					return false, fmt.Errorf("ANTIBODY_REQUIRE_CLICKHOUSE is set but ANTIBODY_CLICKHOUSE names no server")
+				}
+				return os.Getenv("ANTIBODY_CLICKHOUSE") != "", nil
+			}
 			if cond != "corpus" {
 				return false, fmt.Errorf("unknown condition %q", cond)
 			}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -18,11 +19,13 @@ import (
 	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
-// server returns a client for the ClickHouse named by ANTIBODY_CLICKHOUSE
-// (http://host:port), and the cluster named by ANTIBODY_CLICKHOUSE_CLUSTER
-// when the tables are to be sharded. Without it the test skips, unless
-// ANTIBODY_REQUIRE_CLICKHOUSE is set (as make backtest-test sets it).
-func server(t *testing.T) (*clickhouse.Client, string) {
+// server returns the table to test with, on the ClickHouse named by
+// ANTIBODY_CLICKHOUSE (http://host:port); when ANTIBODY_CLICKHOUSE_CLUSTER
+// names a cluster, the table is Distributed over the shards listed in
+// ANTIBODY_CLICKHOUSE_SHARDS (comma-separated URLs). Without a server the
+// test skips, unless ANTIBODY_REQUIRE_CLICKHOUSE is set (as make
+// backtest-test sets it).
+func server(t *testing.T, name string) *clickhouse.Table {
 	t.Helper()
 	url := os.Getenv("ANTIBODY_CLICKHOUSE")
 	if url == "" {
@@ -35,7 +38,16 @@ func server(t *testing.T) (*clickhouse.Client, string) {
 	require.NoError(t, err)
 	_, err = c.Version(context.Background())
 	require.NoError(t, err, "ClickHouse at %s", url)
-	return c, os.Getenv("ANTIBODY_CLICKHOUSE_CLUSTER")
+	tbl := &clickhouse.Table{Client: c, Name: "antibody_test_" + name, Cluster: os.Getenv("ANTIBODY_CLICKHOUSE_CLUSTER")}
+	if tbl.Cluster != "" {
+		for _, u := range strings.Split(os.Getenv("ANTIBODY_CLICKHOUSE_SHARDS"), ",") {
+			sh, err := clickhouse.NewClient(strings.TrimSpace(u), "", "", "default")
+			require.NoError(t, err)
+			tbl.Shards = append(tbl.Shards, sh)
+		}
+	}
+	t.Cleanup(func() { _ = tbl.Drop(context.Background()) })
+	return tbl
 }
 
 type key struct {
@@ -61,12 +73,10 @@ func detections(t *testing.T, b sigma.Backend, set *sigma.Set, p *sigma.Pipeline
 // differential loads events into ClickHouse, runs the rules both ways and
 // requires the same detections; rules the compiler refuses are listed.
 func differential(t *testing.T, name string, rulePaths, eventPaths []string) {
-	c, cluster := server(t)
+	tbl := server(t, name)
 	ctx := context.Background()
-	tbl := &clickhouse.Table{Client: c, Name: "antibody_test_" + name, Cluster: cluster}
 	require.NoError(t, tbl.Drop(ctx))
 	require.NoError(t, tbl.Init(ctx))
-	t.Cleanup(func() { _ = tbl.Drop(context.Background()) })
 
 	var abs []string
 	for _, p := range eventPaths {
@@ -79,6 +89,16 @@ func differential(t *testing.T, name string, rulePaths, eventPaths []string) {
 	st, err := tbl.Load(ctx, files, clickhouse.LoadOptions{})
 	require.NoError(t, err)
 	t.Logf("loaded %d events from %d files in %d batches, %.0f events/s", st.Events, st.Files, st.Batches, float64(st.Events)/st.Elapsed.Seconds())
+	if len(tbl.Shards) > 0 {
+		sum := 0
+		for _, sh := range tbl.Shards {
+			n := 0
+			require.NoError(t, sh.Rows(ctx, "SELECT count() FROM "+tbl.Name+"_local", func(c []string) error { n, _ = strconv.Atoi(c[0]); return nil }))
+			assert.Greater(t, n, 0, "shard %s holds part of the events", sh.URL)
+			sum += n
+		}
+		assert.Equal(t, st.Events, sum, "the shards hold every event once")
+	}
 
 	p, err := sigma.LoadPipeline("windows")
 	require.NoError(t, err)
@@ -147,19 +167,16 @@ func TestDifferentialCorpus(t *testing.T) {
 	}
 	require.Greater(t, len(rules), 200)
 	differential(t, "corpus", rules, []string{corpus + "/evtx-attack-samples"})
-	_ = strings.TrimSpace
 }
 
 // TestDifferentialConformance runs the Sigma engine's conformance cases
 // (every modifier, filters, pipelines) through both backends.
 func TestDifferentialConformance(t *testing.T) {
-	c, cluster := server(t)
+	tbl := server(t, "conformance")
 	ctx := context.Background()
 	files, err := filepath.Glob("../sigma/testdata/conformance/*.txtar")
 	require.NoError(t, err)
 	require.NotEmpty(t, files)
-	tbl := &clickhouse.Table{Client: c, Name: "antibody_test_conformance", Cluster: cluster}
-	t.Cleanup(func() { _ = tbl.Drop(context.Background()) })
 	compared := 0
 	for _, file := range files {
 		name := strings.TrimSuffix(filepath.Base(file), ".txtar")

@@ -36,39 +36,43 @@ const Schema = `(
 )`
 
 // Table is where the events are: a database, a table name and, for a
-// sharded setup, the cluster whose shards hold the local tables.
+// sharded setup, the cluster (as named in the servers' remote_servers)
+// and a client for each of its shards.
 type Table struct {
 	Client  *Client
 	Name    string // the table queries read: events
 	Cluster string // "" for one server
+	// Shards are the cluster's servers, where the local tables are
+	// created (distributed DDL needs ZooKeeper, which a plain
+	// clickhouse-server setup does not have).
+	Shards []*Client
 }
 
 func (t *Table) local() string { return t.Name + "_local" }
 
-func (t *Table) onCluster() string {
-	if t.Cluster == "" {
-		return ""
-	}
-	return " ON CLUSTER " + t.Cluster
-}
+const engineMergeTree = "ENGINE = MergeTree() PARTITION BY toYYYYMM(time) ORDER BY (channel, event_id, time, file, offset)"
 
 // Init creates the tables if they do not exist: on one server the event
 // table itself; on a cluster a local MergeTree table on every shard and a
-// Distributed table over them (rows spread by file and offset), plus the
-// loads table.
+// Distributed table over them (rows spread by file and offset); and the
+// loads table that records complete loads.
 func (t *Table) Init(ctx context.Context) error {
 	db := t.Client.Database
-	engine := "ENGINE = MergeTree() PARTITION BY toYYYYMM(time) ORDER BY (channel, event_id, time, file, offset)"
 	if t.Cluster == "" {
-		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s %s %s", db, t.Name, Schema, engine)); err != nil {
+		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s %s %s", db, t.Name, Schema, engineMergeTree)); err != nil {
 			return err
 		}
 	} else {
-		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s %s %s", db, t.local(), t.onCluster(), Schema, engine)); err != nil {
-			return err
+		if len(t.Shards) == 0 {
+			return fmt.Errorf("cluster %s: no shard servers given (expected the HTTP URL of each shard)", t.Cluster)
 		}
-		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s%s %s ENGINE = Distributed(%s, %s, %s, cityHash64(file, offset))",
-			db, t.Name, t.onCluster(), Schema, t.Cluster, db, t.local())); err != nil {
+		for _, sh := range t.Shards {
+			if err := sh.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s %s %s", sh.Database, t.local(), Schema, engineMergeTree)); err != nil {
+				return fmt.Errorf("shard %s: %w", sh.URL, err)
+			}
+		}
+		if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s %s ENGINE = Distributed(%s, %s, %s, cityHash64(file, offset))",
+			db, t.Name, Schema, t.Cluster, db, t.local())); err != nil {
 			return err
 		}
 	}
@@ -79,12 +83,14 @@ func (t *Table) Init(ctx context.Context) error {
 func (t *Table) Drop(ctx context.Context) error {
 	db := t.Client.Database
 	for _, name := range []string{t.Name, t.Name + "_loads"} {
-		if err := t.Client.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, name, t.onCluster())); err != nil {
+		if err := t.Client.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", db, name)); err != nil {
 			return err
 		}
 	}
-	if t.Cluster != "" {
-		return t.Client.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s%s", db, t.local(), t.onCluster()))
+	for _, sh := range t.Shards {
+		if err := sh.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", sh.Database, t.local())); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -1,0 +1,334 @@
+package cli
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/antibody-dev/antibody/rules/clickhouse"
+	"github.com/antibody-dev/antibody/rules/sigma"
+)
+
+// chFlags are the connection settings of the backtest commands. The URL,
+// user and password may come from the environment instead
+// (ANTIBODY_CLICKHOUSE_URL, _USER, _PASSWORD); none is ever logged.
+type chFlags struct {
+	url, user, password, database, table, cluster string
+	shards                                        []string
+}
+
+func (f *chFlags) bind(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.url, "clickhouse", "", "ClickHouse HTTP URL, e.g. http://127.0.0.1:8123 (or ANTIBODY_CLICKHOUSE_URL)")
+	cmd.Flags().StringVar(&f.user, "user", "", "ClickHouse user (or ANTIBODY_CLICKHOUSE_USER)")
+	cmd.Flags().StringVar(&f.password, "password", "", "ClickHouse password (better: ANTIBODY_CLICKHOUSE_PASSWORD)")
+	cmd.Flags().StringVar(&f.database, "database", "default", "database of the event table")
+	cmd.Flags().StringVar(&f.table, "table", "events", "the event table")
+}
+
+func (f *chFlags) openTable() (*clickhouse.Table, error) {
+	url := f.url
+	if url == "" {
+		url = os.Getenv("ANTIBODY_CLICKHOUSE_URL")
+	}
+	if url == "" {
+		return nil, usagef("no ClickHouse server (expected --clickhouse URL or ANTIBODY_CLICKHOUSE_URL)")
+	}
+	user, password := f.user, f.password
+	if user == "" {
+		user = os.Getenv("ANTIBODY_CLICKHOUSE_USER")
+	}
+	if password == "" {
+		password = os.Getenv("ANTIBODY_CLICKHOUSE_PASSWORD")
+	}
+	c, err := clickhouse.NewClient(url, user, password, f.database)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	t := &clickhouse.Table{Client: c, Name: f.table, Cluster: f.cluster}
+	for _, s := range f.shards {
+		sc, err := clickhouse.NewClient(s, user, password, f.database)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		t.Shards = append(t.Shards, sc)
+	}
+	return t, nil
+}
+
+func newBacktestCommand(g *globals) *cobra.Command {
+	var conn chFlags
+	var rules []string
+	var from, to, pipeline string
+	var samples int
+	cmd := &cobra.Command{
+		Use:   "backtest --rules PATH... --clickhouse URL [--from T --to T]",
+		Short: "Run Sigma rules as SQL on ClickHouse where the logs live: hits, first and last, noisy values, samples",
+		Long: `Compile Sigma rules to ClickHouse SQL (the same log-source routing and field
+mapping as the in-process engine) and run them over the event table: per rule the
+hit count, first and last hit, the most frequent values of the rule's fields, and
+sample events. Rules the compiler cannot translate exactly are listed with the
+reason, never run as something else. Only loads recorded as complete are read.
+--format md gives a pull-request comment. Create the table with 'antibody backtest
+init' and fill it with 'antibody backtest load'.`,
+		Annotations: map[string]string{"formats": "text,md,json"},
+		Args:        noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(rules) == 0 {
+				return usagef("no rules (expected --rules PATH...)")
+			}
+			t, err := conn.openTable()
+			if err != nil {
+				return err
+			}
+			b := &clickhouse.Backend{Table: t, MaxDetections: samples}
+			for _, tv := range []struct {
+				s   string
+				dst *time.Time
+				f   string
+			}{{from, &b.From, "--from"}, {to, &b.To, "--to"}} {
+				if tv.s == "" {
+					continue
+				}
+				ts, err := parseWhen(tv.s)
+				if err != nil {
+					return usagef("%s %q: %v", tv.f, tv.s, err)
+				}
+				*tv.dst = ts
+			}
+			p, err := sigma.LoadPipeline(pipeline)
+			if err != nil {
+				return usageError{err}
+			}
+			set, err := sigma.Load(rules, sigma.LoadOptions{Pipeline: p})
+			if err != nil {
+				return usageError{err}
+			}
+			ctx := cmd.Context()
+			_, files, evs, err := t.Loaded(ctx)
+			if err != nil {
+				return err
+			}
+			stats, refused, err := b.Stats(ctx, set, p)
+			if err != nil {
+				return err
+			}
+			samplesOf := map[*sigma.Rule][]sigma.Detection{}
+			if samples > 0 {
+				if _, err := b.Detect(ctx, set, p, func(d sigma.Detection) { samplesOf[d.Rule] = append(samplesOf[d.Rule], d) }); err != nil {
+					return err
+				}
+			}
+			out := backtestOutput{Events: evs, Files: files, Refused: []refusedRule{}, Rules: []backtestRule{}}
+			for _, s := range stats {
+				br := backtestRule{ID: s.Rule.ID, Title: s.Rule.Title, File: s.Rule.File, Hits: s.Hits, Top: []topValue{}, Samples: []string{}}
+				if s.Hits > 0 && !s.First.IsZero() {
+					br.First, br.Last = s.First.Format(time.RFC3339), s.Last.Format(time.RFC3339)
+				}
+				for _, v := range s.Top {
+					br.Top = append(br.Top, topValue{v.Field, v.Value, v.Count})
+				}
+				for _, d := range samplesOf[s.Rule] {
+					br.Samples = append(br.Samples, d.Source.String())
+				}
+				out.Rules = append(out.Rules, br)
+			}
+			sort.SliceStable(out.Rules, func(i, j int) bool { return out.Rules[i].Hits > out.Rules[j].Hits })
+			for _, r := range refused {
+				out.Refused = append(out.Refused, refusedRule{Title: r.Rule.Title, File: r.Rule.File, Reason: r.Reason})
+			}
+			switch g.format {
+			case "json":
+				return writeJSON(g.stdout, out)
+			case "md":
+				_, err = fmt.Fprint(g.stdout, out.markdown())
+			default:
+				_, err = fmt.Fprint(g.stdout, out.text())
+			}
+			return err
+		},
+	}
+	conn.bind(cmd)
+	cmd.Flags().StringSliceVar(&rules, "rules", nil, "Sigma rule files or folders")
+	cmd.Flags().StringVar(&from, "from", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
+	cmd.Flags().StringVar(&to, "to", "", "only events before this time (RFC 3339 or YYYY-MM-DD)")
+	cmd.Flags().StringVar(&pipeline, "pipeline", "windows", "log-source pipeline: windows, none or a file")
+	cmd.Flags().IntVar(&samples, "samples", 3, "sample events listed per rule")
+
+	var initConn chFlags
+	var replace bool
+	initCmd := &cobra.Command{
+		Use:   "init --clickhouse URL [--cluster NAME --shard URL...]",
+		Short: "Create the event table (on one server, or Distributed over a cluster's shards)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if (initConn.cluster == "") != (len(initConn.shards) == 0) {
+				return usagef("--cluster and --shard go together (expected the cluster name from remote_servers and each shard's HTTP URL)")
+			}
+			t, err := initConn.openTable()
+			if err != nil {
+				return err
+			}
+			if replace {
+				if err := t.Drop(cmd.Context()); err != nil {
+					return err
+				}
+			}
+			if err := t.Init(cmd.Context()); err != nil {
+				return err
+			}
+			where := "on one server"
+			if t.Cluster != "" {
+				where = fmt.Sprintf("distributed over cluster %s (%d shards)", t.Cluster, len(t.Shards))
+			}
+			fmt.Fprintf(g.stdout, "table %s.%s ready, %s\n", t.Client.Database, t.Name, where)
+			return nil
+		},
+	}
+	initConn.bind(initCmd)
+	initCmd.Flags().StringVar(&initConn.cluster, "cluster", "", "cluster name (remote_servers) for a Distributed table")
+	initCmd.Flags().StringSliceVar(&initConn.shards, "shard", nil, "HTTP URL of each shard of the cluster")
+	initCmd.Flags().BoolVar(&replace, "replace", false, "drop the tables first: every loaded event is deleted")
+
+	var loadConn chFlags
+	var evPaths []string
+	var batch int
+	loadCmd := &cobra.Command{
+		Use:   "load --clickhouse URL --events PATH...",
+		Short: "Stream EVTX and JSON events into the event table in batches",
+		Long: `Read EVTX, JSON Lines and JSON event files (folders are walked) and insert them
+into the event table in batches over the HTTP interface. A load that stops part way
+(the server refuses, goes away, a file cannot be read) is reported as incomplete and
+is never read by backtests; only a finished load is recorded as complete.`,
+		Args: noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if len(evPaths) == 0 {
+				return usagef("no events (expected --events PATH...)")
+			}
+			t, err := loadConn.openTable()
+			if err != nil {
+				return err
+			}
+			opts := clickhouse.LoadOptions{BatchEvents: batch}
+			if isTerminal(g.stderr) {
+				opts.Progress = func(s clickhouse.LoadStats) {
+					fmt.Fprintf(g.stderr, "\rloaded %d events in %d batches", s.Events, s.Batches)
+				}
+			}
+			st, err := t.Load(cmd.Context(), evPaths, opts)
+			if opts.Progress != nil {
+				fmt.Fprintln(g.stderr)
+			}
+			var inc *clickhouse.IncompleteLoad
+			if errors.As(err, &inc) {
+				return err
+			}
+			if err != nil {
+				return usageError{err}
+			}
+			for _, d := range st.Damage {
+				g.log.Warn("damaged record skipped", "where", d.String())
+			}
+			fmt.Fprintf(g.stdout, "load %s complete: %d events from %d files in %d batches, %.1fs (%.0f events/s)\n",
+				st.Load, st.Events, st.Files, st.Batches, st.Elapsed.Seconds(), float64(st.Events)/max(st.Elapsed.Seconds(), 1e-9))
+			return nil
+		},
+	}
+	loadConn.bind(loadCmd)
+	loadCmd.Flags().StringSliceVar(&evPaths, "events", nil, "event files or folders (EVTX, JSON Lines, JSON)")
+	loadCmd.Flags().IntVar(&batch, "batch", 20000, "events per INSERT")
+
+	cmd.AddCommand(initCmd, loadCmd)
+	return cmd
+}
+
+func parseWhen(s string) (time.Time, error) {
+	for _, layout := range []string{time.RFC3339, "2006-01-02"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("not a time (expected RFC 3339, e.g. 2026-03-01T00:00:00Z, or YYYY-MM-DD)")
+}
+
+type backtestOutput struct {
+	Events  int            `json:"events"`
+	Files   int            `json:"files"`
+	Rules   []backtestRule `json:"rules"`
+	Refused []refusedRule  `json:"refused"`
+}
+
+type backtestRule struct {
+	ID      string     `json:"id,omitempty"`
+	Title   string     `json:"title"`
+	File    string     `json:"file"`
+	Hits    int        `json:"hits"`
+	First   string     `json:"first,omitempty"`
+	Last    string     `json:"last,omitempty"`
+	Top     []topValue `json:"top_values"`
+	Samples []string   `json:"samples"`
+}
+
+type topValue struct {
+	Field string `json:"field"`
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}
+
+type refusedRule struct {
+	Title  string `json:"title"`
+	File   string `json:"file"`
+	Reason string `json:"reason"`
+}
+
+func (o backtestOutput) text() string {
+	var b strings.Builder
+	for _, r := range o.Rules {
+		fmt.Fprintf(&b, "%6d  %s", r.Hits, r.Title)
+		if r.Hits > 0 {
+			fmt.Fprintf(&b, "  (%s .. %s)", r.First, r.Last)
+		}
+		b.WriteString("\n")
+		for _, v := range r.Top {
+			fmt.Fprintf(&b, "        %s=%q x%d\n", v.Field, clip(v.Value, 100), v.Count)
+		}
+		for _, s := range r.Samples {
+			fmt.Fprintf(&b, "        event %s\n", s)
+		}
+	}
+	for _, r := range o.Refused {
+		fmt.Fprintf(&b, "refused %s (%s): %s\n", r.Title, r.File, r.Reason)
+	}
+	fmt.Fprintf(&b, "%d rules run, %d refused, over %d events from %d files\n", len(o.Rules), len(o.Refused), o.Events, o.Files)
+	return b.String()
+}
+
+func (o backtestOutput) markdown() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "### Backtest: %d rules over %d events\n\n| hits | rule | first | last | noisiest values |\n|---|---|---|---|---|\n", len(o.Rules), o.Events)
+	for _, r := range o.Rules {
+		var top []string
+		for _, v := range r.Top {
+			top = append(top, fmt.Sprintf("`%s=%s` x%d", v.Field, strings.ReplaceAll(clip(v.Value, 60), "|", `\|`), v.Count))
+		}
+		fmt.Fprintf(&b, "| %d | %s | %s | %s | %s |\n", r.Hits, strings.ReplaceAll(r.Title, "|", `\|`), r.First, r.Last, strings.Join(top, "<br>"))
+	}
+	if len(o.Refused) > 0 {
+		b.WriteString("\nNot run (the SQL compiler refuses them):\n\n")
+		for _, r := range o.Refused {
+			fmt.Fprintf(&b, "- %s: %s\n", r.Title, r.Reason)
+		}
+	}
+	return b.String()
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}
