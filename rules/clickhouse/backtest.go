@@ -3,6 +3,7 @@ package clickhouse
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -35,35 +36,117 @@ func (b *Backend) where() string {
 	return w
 }
 
-// Compile returns every detection rule's SQL condition, and the rules
-// refused with why.
-func Compile(set *sigma.Set, p *sigma.Pipeline) (map[*sigma.Rule]string, []sigma.SQLRefusal) {
+// Compiled is a rule set compiled for ClickHouse.
+type Compiled struct {
+	Engine *sigma.Engine
+	// Where is each detection rule's SQL condition.
+	Where map[*sigma.Rule]string
+	// Correlations are the selects feeding each correlation rule.
+	Correlations map[*sigma.Rule][]sigma.CorrelationSelect
+	Refused      []sigma.SQLRefusal
+}
+
+// Compile compiles every rule of the set, and lists the ones refused
+// with why.
+func Compile(set *sigma.Set, p *sigma.Pipeline) *Compiled {
 	e := sigma.NewEngine(set, p)
-	out := map[*sigma.Rule]string{}
-	var refused []sigma.SQLRefusal
+	c := &Compiled{Engine: e, Where: map[*sigma.Rule]string{}, Correlations: map[*sigma.Rule][]sigma.CorrelationSelect{}}
 	for _, r := range set.Rules {
 		switch r.Kind {
 		case sigma.KindRule:
 			w, err := e.ClickHouseWhere(r)
 			if err != nil {
-				refused = append(refused, err.(sigma.SQLRefusal))
+				c.Refused = append(c.Refused, err.(sigma.SQLRefusal))
 				continue
 			}
-			out[r] = w
+			c.Where[r] = w
 		case sigma.KindCorrelation:
-			_, err := e.ClickHouseWhere(r)
-			refused = append(refused, err.(sigma.SQLRefusal))
+			sel, err := e.ClickHouseCorrelation(r)
+			if err != nil {
+				c.Refused = append(c.Refused, err.(sigma.SQLRefusal))
+				continue
+			}
+			c.Correlations[r] = sel
 		}
 	}
-	return out, refused
+	return c
+}
+
+// reported says whether the engine reports a rule's own detections: not
+// when it only feeds correlations (unless one says generate: true), and
+// not a correlation that feeds another.
+func reported(set *sigma.Set, r *sigma.Rule) bool {
+	feeds, generate := false, false
+	for _, x := range set.Rules {
+		if c := x.Correlation(); c != nil {
+			for _, t := range c.Targets() {
+				if t == r {
+					feeds = true
+					generate = generate || c.Generate
+				}
+			}
+		}
+	}
+	return !feeds || generate
+}
+
+// correlate fetches the rows a correlation's rules match and decides it.
+func (b *Backend) correlate(ctx context.Context, comp *Compiled, cr *sigma.Rule) ([]sigma.Detection, error) {
+	db, t := b.Table.Client.Database, b.Table.Name
+	var rows []sigma.CorrelationRow
+	for _, sel := range comp.Correlations[cr] {
+		cols := "time, nanos, file, record, line, offset"
+		for _, f := range sel.Fields {
+			cols += ", " + f
+		}
+		q := fmt.Sprintf("SELECT %s FROM %s.%s WHERE %s AND (%s)", cols, db, t, b.where(), sel.Where)
+		err := b.Table.Client.Rows(ctx, q, func(c []string) error {
+			row := sigma.CorrelationRow{Pos: sel.Pos, Source: source(c[2:6]), Values: c[6:]}
+			row.Time = eventTime(c[0], c[1])
+			rows = append(rows, row)
+			return nil
+		})
+		if err != nil {
+			return nil, fmt.Errorf("correlation %s: %w", cr.Title, err)
+		}
+	}
+	// Time order, ties by place in the files, as the engine reads them.
+	sort.SliceStable(rows, func(i, j int) bool {
+		a, b := rows[i], rows[j]
+		if !a.Time.Equal(b.Time) {
+			return a.Time.Before(b.Time)
+		}
+		if a.Source.File != b.Source.File {
+			return a.Source.File < b.Source.File
+		}
+		return a.Source.Offset < b.Source.Offset
+	})
+	return comp.Engine.DecideCorrelation(cr, rows), nil
+}
+
+func source(c []string) events.Source {
+	s := events.Source{File: c[0]}
+	s.Record, _ = strconv.ParseUint(c[1], 10, 64)
+	s.Line, _ = strconv.Atoi(c[2])
+	s.Offset, _ = strconv.ParseInt(c[3], 10, 64)
+	return s
+}
+
+func eventTime(secs, nanos string) time.Time {
+	ts, err := time.ParseInLocation("2006-01-02 15:04:05", secs, time.UTC)
+	if err != nil || ts.Unix() <= 0 {
+		return time.Time{}
+	}
+	ns, _ := strconv.Atoi(nanos)
+	return ts.Add(time.Duration(ns))
 }
 
 // Detect implements sigma.Backend: one query per rule, detections in
-// file and offset order. The base rules of a correlation are reported on
-// their own, since the correlation itself is refused.
+// file and offset order, then the correlations, decided over the rows
+// their rules match, in time order.
 func (b *Backend) Detect(ctx context.Context, set *sigma.Set, p *sigma.Pipeline, fn func(sigma.Detection)) (*sigma.BackendReport, error) {
-	sqls, refused := Compile(set, p)
-	rep := &sigma.BackendReport{Backend: "clickhouse", Refused: refused}
+	comp := Compile(set, p)
+	rep := &sigma.BackendReport{Backend: "clickhouse", Refused: comp.Refused}
 	db, t := b.Table.Client.Database, b.Table.Name
 	if err := b.Table.Client.Rows(ctx, fmt.Sprintf("SELECT count() FROM %s.%s WHERE %s", db, t, b.where()), func(c []string) error {
 		rep.Events, _ = strconv.Atoi(c[0])
@@ -71,32 +154,42 @@ func (b *Backend) Detect(ctx context.Context, set *sigma.Set, p *sigma.Pipeline,
 	}); err != nil {
 		return nil, err
 	}
+	var corr []sigma.Detection
 	for _, r := range set.Rules {
-		w, ok := sqls[r]
+		if _, ok := comp.Correlations[r]; ok {
+			rep.Rules++
+			dets, err := b.correlate(ctx, comp, r)
+			if err != nil {
+				return nil, err
+			}
+			if reported(set, r) {
+				corr = append(corr, dets...)
+			}
+			continue
+		}
+		w, ok := comp.Where[r]
 		if !ok {
 			continue
 		}
 		rep.Rules++
+		if !reported(set, r) {
+			continue
+		}
 		q := fmt.Sprintf("SELECT file, record, line, offset, time, nanos FROM %s.%s WHERE %s AND (%s) ORDER BY file, offset", db, t, b.where(), w)
 		if b.MaxDetections > 0 {
 			q += fmt.Sprintf(" LIMIT %d", b.MaxDetections)
 		}
 		err := b.Table.Client.Rows(ctx, q, func(c []string) error {
-			d := sigma.Detection{Rule: r, Source: events.Source{File: c[0]}}
-			d.Source.Record, _ = strconv.ParseUint(c[1], 10, 64)
-			line, _ := strconv.Atoi(c[2])
-			d.Source.Line = line
-			d.Source.Offset, _ = strconv.ParseInt(c[3], 10, 64)
-			if ts, err := time.ParseInLocation("2006-01-02 15:04:05", c[4], time.UTC); err == nil && ts.Unix() > 0 {
-				ns, _ := strconv.Atoi(c[5])
-				d.Time = ts.Add(time.Duration(ns))
-			}
-			fn(d)
+			fn(sigma.Detection{Rule: r, Source: source(c[0:4]), Time: eventTime(c[4], c[5])})
 			return nil
 		})
 		if err != nil {
 			return nil, fmt.Errorf("rule %s: %w", r.Title, err)
 		}
+	}
+	sort.SliceStable(corr, func(i, j int) bool { return corr[i].Time.Before(corr[j].Time) })
+	for _, d := range corr {
+		fn(d)
 	}
 	return rep, nil
 }
@@ -121,11 +214,28 @@ type FieldValue struct {
 
 // Stats counts each compiled rule's hits with first and last time.
 func (b *Backend) Stats(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) ([]RuleStats, []sigma.SQLRefusal, error) {
-	sqls, refused := Compile(set, p)
+	comp := Compile(set, p)
 	db, t := b.Table.Client.Database, b.Table.Name
 	var out []RuleStats
 	for _, r := range set.Rules {
-		w, ok := sqls[r]
+		if _, ok := comp.Correlations[r]; ok {
+			dets, err := b.correlate(ctx, comp, r)
+			if err != nil {
+				return nil, nil, err
+			}
+			rs := RuleStats{Rule: r, Hits: len(dets)}
+			for _, d := range dets {
+				if rs.First.IsZero() || d.Time.Before(rs.First) {
+					rs.First = d.Time
+				}
+				if d.Time.After(rs.Last) {
+					rs.Last = d.Time
+				}
+			}
+			out = append(out, rs)
+			continue
+		}
+		w, ok := comp.Where[r]
 		if !ok {
 			continue
 		}
@@ -159,5 +269,5 @@ func (b *Backend) Stats(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) 
 		}
 		out = append(out, rs)
 	}
-	return out, refused, nil
+	return out, comp.Refused, nil
 }

@@ -56,13 +56,10 @@ type key struct {
 	line       int
 }
 
-func detections(t *testing.T, b sigma.Backend, set *sigma.Set, p *sigma.Pipeline, skip map[*sigma.Rule]bool) (map[key]int, *sigma.BackendReport) {
+func detections(t *testing.T, b sigma.Backend, set *sigma.Set, p *sigma.Pipeline) (map[key]int, *sigma.BackendReport) {
 	t.Helper()
 	out := map[key]int{}
 	rep, err := b.Detect(context.Background(), set, p, func(d sigma.Detection) {
-		if d.Rule.Kind != sigma.KindRule || skip[d.Rule] {
-			return
-		}
 		f, _ := filepath.Abs(d.Source.File)
 		out[key{d.Rule.Ref(), f, d.Source.Record, d.Source.Line}]++
 	})
@@ -104,12 +101,9 @@ func differential(t *testing.T, name string, rulePaths, eventPaths []string) {
 	require.NoError(t, err)
 	set, err := sigma.Load(rulePaths, sigma.LoadOptions{Pipeline: p})
 	require.NoError(t, err)
-	// Rules that feed a correlation are not reported on their own by the
-	// in-process engine; compare the others.
-	skip := correlated(set)
-	want, local := detections(t, sigma.FilesBackend{Files: files}, set, p, skip)
+	want, local := detections(t, sigma.FilesBackend{Files: files}, set, p)
 	ch := &clickhouse.Backend{Table: tbl}
-	got, remote := detections(t, ch, set, p, skip)
+	got, remote := detections(t, ch, set, p)
 	refusedRule := map[string]bool{}
 	for _, r := range remote.Refused {
 		refusedRule[r.Rule.Ref()] = true
@@ -211,9 +205,8 @@ func TestDifferentialConformance(t *testing.T) {
 			require.NoError(t, tbl.Init(ctx))
 			_, err = tbl.Load(ctx, evFiles, clickhouse.LoadOptions{})
 			require.NoError(t, err)
-			skip := correlated(set)
-			want, _ := detections(t, sigma.FilesBackend{Files: evFiles}, set, p, skip)
-			got, remote := detections(t, &clickhouse.Backend{Table: tbl}, set, p, skip)
+			want, _ := detections(t, sigma.FilesBackend{Files: evFiles}, set, p)
+			got, remote := detections(t, &clickhouse.Backend{Table: tbl}, set, p)
 			refused := map[string]string{}
 			for _, r := range remote.Refused {
 				refused[r.Rule.Ref()] = r.Reason
@@ -231,19 +224,4 @@ func TestDifferentialConformance(t *testing.T) {
 		})
 	}
 	t.Logf("%d cases, %d detections compared", len(files), compared)
-}
-
-// correlated lists the rules that feed a correlation: the in-process
-// engine reports only the correlation, the ClickHouse backend (which
-// refuses correlations) the rules themselves, so neither is compared.
-func correlated(set *sigma.Set) map[*sigma.Rule]bool {
-	skip := map[*sigma.Rule]bool{}
-	for _, r := range set.Rules {
-		if c := r.Correlation(); c != nil {
-			for _, x := range c.Targets() {
-				skip[x] = true
-			}
-		}
-	}
-	return skip
 }

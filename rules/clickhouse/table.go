@@ -11,12 +11,15 @@ import (
 	"time"
 
 	"github.com/antibody-dev/antibody/rules/events"
+	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
 // Schema is the event table, one row per event. Every event field is kept
 // in the parallel arrays names and vals (ClickHouse 18.16 has no Map
-// type); time, host, channel, event id and provider are also columns of
-// their own for sorting and partitioning. load names the load the row
+// type), and lvals holds the values lower-cased as the Sigma engine lowers
+// them; channel and event_id are the first Channel and EventID lower-cased
+// (the sort key, so routing skips what it does not need), host and
+// provider the first Computer and Provider_Name. load names the load the row
 // came in with: backtests read only loads recorded as complete in the
 // loads table.
 const Schema = `(
@@ -32,7 +35,8 @@ const Schema = `(
     event_id String,
     provider String,
     names Array(String),
-    vals Array(String)
+    vals Array(String),
+    lvals Array(String)
 )`
 
 // Table is where the events are: a database, a table name and, for a
@@ -218,7 +222,7 @@ func appendRow(b *bytes.Buffer, load string, ev *events.Event) {
 		b.WriteString(quote(s))
 	}
 	fmt.Fprintf(b, ",%d,%d,%d", ev.Source.Record, ev.Source.Line, ev.Source.Offset)
-	for _, s := range []string{get("Computer"), get("Channel"), get("EventID"), get("Provider_Name")} {
+	for _, s := range []string{get("Computer"), sigma.Lower(get("Channel")), sigma.Lower(get("EventID")), get("Provider_Name")} {
 		b.WriteByte(',')
 		b.WriteString(quote(s))
 	}
@@ -236,12 +240,21 @@ func appendRow(b *bytes.Buffer, load string, ev *events.Event) {
 		}
 		b.WriteString(quote(f.Value))
 	}
+	b.WriteString("],[")
+	for i, f := range ev.Fields {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(quote(sigma.Lower(f.Value)))
+	}
 	b.WriteString("])\n")
 }
 
+var quoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
+
 // quote writes a ClickHouse string literal; every byte is kept.
 func quote(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+	return "'" + quoter.Replace(s) + "'"
 }
 
 // Loaded returns how many events and files the complete loads hold.

@@ -7,6 +7,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/antibody-dev/antibody/rules/events"
 )
 
 // The ClickHouse event table keeps every event field as two parallel
@@ -15,6 +18,13 @@ import (
 const (
 	SQLNames  = "names"
 	SQLValues = "vals"
+	// SQLLower holds each value lower-cased as the engine lowers it
+	// (Lower), so comparisons need no lowerUTF8, whose folding differs.
+	SQLLower = "lvals"
+	// SQLChannel and SQLEventID hold the first Channel and EventID
+	// values lower-cased, so routing can use the table's sort key.
+	SQLChannel = "channel"
+	SQLEventID = "event_id"
 )
 
 // SQLRefusal is a rule the SQL compiler will not translate, and why. A
@@ -33,11 +43,31 @@ func (r SQLRefusal) Error() string {
 // aliases, the rule's filters), into a boolean ClickHouse expression over
 // the event table's names and vals arrays. It uses only functions that
 // ClickHouse 18.16 and current versions both have. A construct without an
-// equivalent expression is refused with an SQLRefusal.
+// equivalent expression is refused with an SQLRefusal; correlation rules
+// are compiled by ClickHouseCorrelation instead.
 func (e *Engine) ClickHouseWhere(r *Rule) (string, error) {
 	if r.Kind != KindRule {
-		return "", SQLRefusal{r, "correlation rules are decided over time-ordered events by the in-process engine; the SQL compiler does not translate them yet"}
+		return "", SQLRefusal{r, "a correlation rule has no single SQL condition (see ClickHouseCorrelation)"}
 	}
+	branches, err := e.sqlBranches(r)
+	if err != nil {
+		return "", err
+	}
+	parts := make([]string, len(branches))
+	for i, b := range branches {
+		parts[i] = b.where
+	}
+	return strings.Join(parts, " OR "), nil
+}
+
+// sqlBranch is a rule on one route: the events that route takes (and no
+// earlier one does) and the rule's condition with that route's aliases.
+type sqlBranch struct {
+	where string
+	c     *sqlCompiler
+}
+
+func (e *Engine) sqlBranches(r *Rule) ([]sqlBranch, error) {
 	idx := -1
 	for i, x := range e.rules {
 		if x == r {
@@ -45,7 +75,7 @@ func (e *Engine) ClickHouseWhere(r *Rule) (string, error) {
 		}
 	}
 	if idx < 0 {
-		return "", SQLRefusal{r, "the rule is not part of this engine's rule set"}
+		return nil, SQLRefusal{r, "the rule is not part of this engine's rule set"}
 	}
 	names := make([]string, e.slots)
 	for n, s := range e.slotOf {
@@ -76,9 +106,9 @@ func (e *Engine) ClickHouseWhere(r *Rule) (string, error) {
 	}
 	order := append(chRoutes, openRoutes...)
 	if len(order) == 0 {
-		return "", SQLRefusal{r, "the pipeline routes no events to its log source"}
+		return nil, SQLRefusal{r, "the pipeline routes no events to its log source"}
 	}
-	var parts []string
+	var out []sqlBranch
 	var earlier []string
 	for _, ri := range order {
 		rt := e.routes[ri]
@@ -89,12 +119,12 @@ func (e *Engine) ClickHouseWhere(r *Rule) (string, error) {
 		cond := c.routeCond(ri)
 		body, err := c.node(r.compiled)
 		if err != nil {
-			return "", SQLRefusal{r, err.Error()}
+			return nil, SQLRefusal{r, err.Error()}
 		}
 		for _, f := range r.filters {
 			fb, err := c.node(f.compiled)
 			if err != nil {
-				return "", SQLRefusal{r, "filter " + f.Title + ": " + err.Error()}
+				return nil, SQLRefusal{r, "filter " + f.Title + ": " + err.Error()}
 			}
 			body = "(" + body + ") AND (" + fb + ")"
 		}
@@ -102,10 +132,97 @@ func (e *Engine) ClickHouseWhere(r *Rule) (string, error) {
 		if len(earlier) > 0 {
 			guard = "NOT (" + strings.Join(earlier, " OR ") + ") AND " + cond
 		}
-		parts = append(parts, "("+guard+" AND ("+body+"))")
+		out = append(out, sqlBranch{where: "(" + guard + " AND (" + body + "))", c: c})
 		earlier = append(earlier, cond)
 	}
-	return strings.Join(parts, " OR "), nil
+	return out, nil
+}
+
+// CorrelationSelect is one query feeding a correlation: the events one of
+// its rules matches on one route, with the SQL of the values the
+// correlation reads from them (its group-by fields, then its value field).
+type CorrelationSelect struct {
+	Pos    int
+	Where  string
+	Fields []string
+}
+
+// ClickHouseCorrelation compiles what a correlation needs from the event
+// table: for each of its rules, the matching events and the fields it
+// groups and aggregates by, read as the engine reads them (through the
+// correlation's aliases and the route's field mapping). The windows are
+// then decided by DecideCorrelation over the rows, exactly as the engine
+// decides them: ClickHouse 18.16 has no window functions, and the
+// engine's windows consume the events that fired. Correlations of
+// correlations are refused.
+func (e *Engine) ClickHouseCorrelation(cr *Rule) ([]CorrelationSelect, error) {
+	c := cr.correlation
+	if cr.Kind != KindCorrelation || c == nil {
+		return nil, SQLRefusal{cr, "not a correlation rule"}
+	}
+	var out []CorrelationSelect
+	for pos, t := range c.targets {
+		if t.Kind != KindRule {
+			return nil, SQLRefusal{cr, "a correlation of correlations is decided only by the in-process engine"}
+		}
+		branches, err := e.sqlBranches(t)
+		if err != nil {
+			return nil, SQLRefusal{cr, "rule " + t.Title + ": " + err.(SQLRefusal).Reason}
+		}
+		reads := append([]string{}, c.GroupBy...)
+		if c.Field != "" {
+			reads = append(reads, c.Field)
+		}
+		for _, b := range branches {
+			cs := CorrelationSelect{Pos: pos, Where: b.where}
+			for _, name := range reads {
+				if alias, ok := c.Aliases[name]; ok {
+					if f, ok := alias[t.Name]; ok {
+						name = f
+					} else if f, ok := alias[t.ID]; ok {
+						name = f
+					}
+				}
+				first := func(n string) (string, error) {
+					return fmt.Sprintf("%s[indexOf(%s, %s)]", SQLValues, SQLNames, sqlString(n)), nil
+				}
+				expr, _ := first(name)
+				if slot, ok := e.slotOf[name]; ok {
+					expr, _ = b.c.pick(slot, first)
+				}
+				cs.Fields = append(cs.Fields, expr)
+			}
+			out = append(out, cs)
+		}
+	}
+	return out, nil
+}
+
+// CorrelationRow is one event a correlation's rule matched, as read back
+// from a backend: which rule (its position), when, where, and the values
+// of the correlation's group-by fields and value field.
+type CorrelationRow struct {
+	Pos    int
+	Time   time.Time
+	Source events.Source
+	Values []string
+}
+
+// DecideCorrelation decides a correlation over the rows its rules
+// matched, with the engine's own windows.
+func (e *Engine) DecideCorrelation(cr *Rule, rows []CorrelationRow) []Detection {
+	c := cr.correlation
+	hits := make([]corrHit, len(rows))
+	for i, r := range rows {
+		h := corrHit{pos: r.Pos, t: r.Time, src: r.Source}
+		n := len(c.GroupBy)
+		h.group = append(h.group, r.Values[:n]...)
+		if c.Field != "" {
+			h.val = r.Values[n]
+		}
+		hits[i] = h
+	}
+	return decide(cr, hits)
 }
 
 type sqlCompiler struct {
@@ -130,10 +247,14 @@ func (c *sqlCompiler) routeCond(ri int) string {
 		}
 		sort.Strings(channels)
 		if len(channels) > 0 {
-			conds = append(conds, firstIn("Channel", channels))
+			conds = append(conds, columnIn(SQLChannel, channels))
 		}
 	}
 	for _, rc := range rt.conds {
+		if c.names[rc.slot] == "EventID" {
+			conds = append(conds, columnIn(SQLEventID, rc.values))
+			continue
+		}
 		conds = append(conds, firstIn(c.names[rc.slot], rc.values))
 	}
 	if len(conds) == 0 {
@@ -145,11 +266,21 @@ func (c *sqlCompiler) routeCond(ri int) string {
 // firstIn tests that the first value of a field, lower-cased, is one of
 // vals.
 func firstIn(field string, vals []string) string {
+	return fmt.Sprintf("(has(%s, %s) AND %s[indexOf(%s, %s)] IN (%s))", SQLNames, sqlString(field), SQLLower, SQLNames, sqlString(field), quoteList(vals))
+}
+
+// columnIn tests a column that holds a field's first value lower-cased
+// ('' when the event has no such field).
+func columnIn(col string, vals []string) string {
+	return fmt.Sprintf("%s IN (%s)", col, quoteList(vals))
+}
+
+func quoteList(vals []string) string {
 	q := make([]string, len(vals))
 	for i, v := range vals {
 		q[i] = sqlString(v)
 	}
-	return fmt.Sprintf("(has(%s, %s) AND lowerUTF8(%s[indexOf(%s, %s)]) IN (%s))", SQLNames, sqlString(field), SQLValues, SQLNames, sqlString(field), strings.Join(q, ", "))
+	return strings.Join(q, ", ")
 }
 
 func (c *sqlCompiler) node(n evalNode) (string, error) {
@@ -257,14 +388,32 @@ func (c *sqlCompiler) matcher(m *fieldMatcher) (string, error) {
 				absent = !m.neq
 			}
 		}
-		var each []string
+		var each, plain []string
 		for i := range m.values {
 			one, err := c.one(m, &m.values[i], "v")
 			if err != nil {
 				return "", err
 			}
-			each = append(each, fmt.Sprintf("arrayExists((n, v%s) -> n = %s AND (%s), %s, %s%s)",
-				c.refArg(&m.values[i]), sqlString(name), one, SQLNames, SQLValues, c.refArray(&m.values[i])))
+			if m.values[i].kind != kindFieldRef && !m.all {
+				plain = append(plain, one)
+				continue
+			}
+			x := fmt.Sprintf("arrayExists((n, v, lv%s) -> n = %s AND (%s), %s, %s, %s%s)",
+				c.refArg(&m.values[i]), sqlString(name), one, SQLNames, SQLValues, SQLLower, c.refArray(&m.values[i]))
+			if m.values[i].kind == kindFieldRef {
+				// The engine compares only with a field that is there.
+				var has []string
+				for _, cand := range c.candidates(c.e.slotOf[m.values[i].ref]) {
+					has = append(has, fmt.Sprintf("has(%s, %s)", SQLNames, sqlString(cand)))
+				}
+				x = "((" + strings.Join(has, " OR ") + ") AND " + x + ")"
+			}
+			each = append(each, x)
+		}
+		if len(plain) > 0 {
+			// Any of the values on any of the field's values: one pass.
+			each = append(each, fmt.Sprintf("arrayExists((n, v, lv) -> n = %s AND (%s), %s, %s, %s)",
+				sqlString(name), strings.Join(plain, " OR "), SQLNames, SQLValues, SQLLower))
 		}
 		joined := strings.Join(each, " OR ")
 		if m.all {
@@ -292,7 +441,7 @@ func (c *sqlCompiler) matcher(m *fieldMatcher) (string, error) {
 // columns).
 func (c *sqlCompiler) refArg(v *value) string {
 	if v.kind == kindFieldRef {
-		return ", r"
+		return ", r, lr"
 	}
 	return ""
 }
@@ -301,10 +450,13 @@ func (c *sqlCompiler) refArray(v *value) string {
 	if v.kind != kindFieldRef {
 		return ""
 	}
-	other, _ := c.pick(c.e.slotOf[v.ref], func(name string) (string, error) {
-		return fmt.Sprintf("%s[indexOf(%s, %s)]", SQLValues, SQLNames, sqlString(name)), nil
-	})
-	return fmt.Sprintf(", replicate(%s, %s)", other, SQLNames)
+	read := func(col string) string {
+		s, _ := c.pick(c.e.slotOf[v.ref], func(name string) (string, error) {
+			return fmt.Sprintf("%s[indexOf(%s, %s)]", col, SQLNames, sqlString(name)), nil
+		})
+		return s
+	}
+	return fmt.Sprintf(", replicate(%s, %s), replicate(%s, %s)", read(SQLValues), SQLNames, read(SQLLower), SQLNames)
 }
 
 // keywords: any value of any field.
@@ -318,22 +470,25 @@ func (c *sqlCompiler) keywords(m *fieldMatcher) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		each = append(each, fmt.Sprintf("arrayExists(v -> %s, %s)", one, SQLValues))
+		each = append(each, one)
 	}
 	if len(each) == 0 {
 		return "0", nil
 	}
 	if m.all {
+		for i, one := range each {
+			each[i] = fmt.Sprintf("arrayExists((v, lv) -> %s, %s, %s)", one, SQLValues, SQLLower)
+		}
 		return strings.Join(each, " AND "), nil
 	}
-	return strings.Join(each, " OR "), nil
+	return fmt.Sprintf("arrayExists((v, lv) -> %s, %s, %s)", strings.Join(each, " OR "), SQLValues, SQLLower), nil
 }
 
 var ipv4Pattern = `^(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])){3}$`
 
 // one is the SQL of one value against the lambda variable v.
 func (c *sqlCompiler) one(m *fieldMatcher, val *value, v string) (string, error) {
-	low := "lowerUTF8(" + v + ")"
+	low := "lv"
 	if m.cased {
 		low = v
 	}
@@ -401,7 +556,7 @@ func (c *sqlCompiler) one(m *fieldMatcher, val *value, v string) (string, error)
 			trimmed, hexDigits, hexDigits, op, num)
 		return "(" + dec + " OR " + hex + ")", nil
 	case kindFieldRef:
-		a, b := low, "lowerUTF8(r)"
+		a, b := low, "lr"
 		if m.cased {
 			b = "r"
 		}
@@ -420,8 +575,10 @@ func (c *sqlCompiler) one(m *fieldMatcher, val *value, v string) (string, error)
 
 // sqlString quotes a ClickHouse string literal.
 func sqlString(s string) string {
-	return "'" + strings.NewReplacer(`\`, `\\`, `'`, `\'`).Replace(s) + "'"
+	return "'" + sqlQuoter.Replace(s) + "'"
 }
+
+var sqlQuoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)
 
 // ipv6Prefix compares the leading bits of IPv6StringToNum with the
 // prefix. That function gives zeros for anything it cannot parse, so a

@@ -96,3 +96,8 @@ func appendLower(dst []byte, s string) []byte {
 	}
 	return dst
 }
+
+// Lower is the lower case the engine compares with: what a backend that
+// stores events for the engine's rules must store as the lower-cased
+// value.
+func Lower(s string) string { return string(appendLower(nil, s)) }
