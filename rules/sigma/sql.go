@@ -270,7 +270,7 @@ func firstIn(field string, vals []string) string {
 }
 
 // columnIn tests a column that holds a field's first value lower-cased
-// ('' when the event has no such field).
+// (” when the event has no such field).
 func columnIn(col string, vals []string) string {
 	return fmt.Sprintf("%s IN (%s)", col, quoteList(vals))
 }
