@@ -212,11 +212,13 @@ type FieldValue struct {
 	Count int
 }
 
-// Stats counts each compiled rule's hits with first and last time.
+// Stats counts each compiled rule's hits with first and last time, and
+// the most frequent values of the fields of the rules that fired.
 func (b *Backend) Stats(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) ([]RuleStats, []sigma.SQLRefusal, error) {
 	comp := Compile(set, p)
 	db, t := b.Table.Client.Database, b.Table.Name
 	var out []RuleStats
+	var plain []*sigma.Rule
 	for _, r := range set.Rules {
 		if _, ok := comp.Correlations[r]; ok {
 			dets, err := b.correlate(ctx, comp, r)
@@ -235,39 +237,45 @@ func (b *Backend) Stats(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) 
 			out = append(out, rs)
 			continue
 		}
-		w, ok := comp.Where[r]
-		if !ok {
-			continue
+		if _, ok := comp.Where[r]; ok {
+			plain = append(plain, r)
 		}
+	}
+	// One query per rule: its routing condition lets ClickHouse read only
+	// the parts of the table sorted under its channels and event ids.
+	for _, r := range plain {
 		rs := RuleStats{Rule: r}
-		q := fmt.Sprintf("SELECT count(), toUnixTimestamp(min(time)), toUnixTimestamp(max(time)) FROM %s.%s WHERE %s AND (%s)", db, t, b.where(), w)
+		q := fmt.Sprintf("SELECT count(), toUnixTimestamp(min(time)), toUnixTimestamp(max(time)) FROM %s.%s WHERE %s AND (%s)", db, t, b.where(), comp.Where[r])
 		if err := b.Table.Client.Rows(ctx, q, func(c []string) error {
 			rs.Hits, _ = strconv.Atoi(c[0])
-			if rs.Hits > 0 {
-				f, _ := strconv.ParseInt(c[1], 10, 64)
-				l, _ := strconv.ParseInt(c[2], 10, 64)
-				if f > 0 {
-					rs.First, rs.Last = time.Unix(f, 0).UTC(), time.Unix(l, 0).UTC()
-				}
+			f, _ := strconv.ParseInt(c[1], 10, 64)
+			l, _ := strconv.ParseInt(c[2], 10, 64)
+			if rs.Hits > 0 && f > 0 {
+				rs.First, rs.Last = time.Unix(f, 0).UTC(), time.Unix(l, 0).UTC()
 			}
 			return nil
 		}); err != nil {
 			return nil, nil, fmt.Errorf("rule %s: %w", r.Title, err)
 		}
-		if rs.Hits > 0 {
-			for _, f := range r.Fields() {
-				tq := fmt.Sprintf("SELECT v, count() AS c FROM %s.%s ARRAY JOIN names AS n, vals AS v WHERE %s AND (%s) AND n = %s GROUP BY v ORDER BY c DESC, v LIMIT 3",
-					db, t, b.where(), w, quote(f))
-				if err := b.Table.Client.Rows(ctx, tq, func(c []string) error {
-					n, _ := strconv.Atoi(c[1])
-					rs.Top = append(rs.Top, FieldValue{Field: f, Value: c[0], Count: n})
-					return nil
-				}); err != nil {
-					return nil, nil, fmt.Errorf("rule %s: top values: %w", r.Title, err)
-				}
+		out = append(out, rs)
+	}
+	for i := range out {
+		rs := &out[i]
+		w, ok := comp.Where[rs.Rule]
+		if !ok || rs.Hits == 0 {
+			continue
+		}
+		for _, f := range rs.Rule.Fields() {
+			tq := fmt.Sprintf("SELECT v, count() AS c FROM %s.%s ARRAY JOIN names AS n, vals AS v WHERE %s AND (%s) AND n = %s GROUP BY v ORDER BY c DESC, v LIMIT 3",
+				db, t, b.where(), w, quote(f))
+			if err := b.Table.Client.Rows(ctx, tq, func(c []string) error {
+				n, _ := strconv.Atoi(c[1])
+				rs.Top = append(rs.Top, FieldValue{Field: f, Value: c[0], Count: n})
+				return nil
+			}); err != nil {
+				return nil, nil, fmt.Errorf("rule %s: top values: %w", rs.Rule.Title, err)
 			}
 		}
-		out = append(out, rs)
 	}
 	return out, comp.Refused, nil
 }

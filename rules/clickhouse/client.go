@@ -78,6 +78,11 @@ func (e *ServerError) Error() string {
 func (c *Client) do(ctx context.Context, query string, body io.Reader, settings map[string]string) (io.ReadCloser, error) {
 	v := url.Values{}
 	v.Set("database", c.Database)
+	// Compiled rules can be long (SigmaHQ has rules with thousands of
+	// values); the default limit is 256 KiB.
+	v.Set("max_query_size", "67108864")
+	v.Set("max_ast_elements", "10000000")
+	v.Set("max_expanded_ast_elements", "10000000")
 	for k, s := range settings {
 		v.Set(k, s)
 	}
