@@ -11,7 +11,6 @@ import (
 	"github.com/antibody-dev/antibody/findings"
 	"github.com/antibody-dev/antibody/playbooks"
 	"github.com/antibody-dev/antibody/regress"
-	"github.com/antibody-dev/antibody/rules/events"
 	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
@@ -215,8 +214,10 @@ func (r *Report) gaps(f *findings.Finding) {
 	}
 }
 
-// project replays the finding's recorded events, in time order, through
-// the Sigma rules generated for it and finds the first detection.
+// project replays the finding's recorded events through the Sigma rules
+// generated for it and finds the first detection. The rules run through
+// the sigma.Backend interface, here the in-process engine over the
+// evidence files.
 func project(ws *findings.Workspace, f *findings.Finding) (*Projection, error) {
 	dir := filepath.Join(ws.Root, filepath.FromSlash(ws.Paths.Sigma), strings.ToLower(f.Incident.ID))
 	p, err := sigma.LoadPipeline("windows")
@@ -227,38 +228,25 @@ func project(ws *findings.Workspace, f *findings.Finding) (*Projection, error) {
 	if err != nil {
 		return nil, err
 	}
-	var all []*events.Event
+	var files []string
 	for _, e := range f.Evidence {
-		if e.Kind != "events" {
-			continue
-		}
-		_, err := events.Read(filepath.Join(ws.Root, filepath.FromSlash(e.Path)), func(ev *events.Event) error {
-			all = append(all, ev.Clone())
-			return nil
-		})
-		if err != nil {
-			return nil, err
+		if e.Kind == "events" {
+			files = append(files, filepath.Join(ws.Root, filepath.FromSlash(e.Path)))
 		}
 	}
-	sort.SliceStable(all, func(i, j int) bool { return all[i].Time.Before(all[j].Time) })
-	e := sigma.NewEngine(set, p)
-	m := e.NewMatcher()
-	proj := &Projection{Rules: len(set.Detections()), Events: len(all)}
-	for _, ev := range all {
-		m.Match(ev, func(d sigma.Detection) {
-			if proj.Rule == "" || d.Time.Before(proj.At) {
-				proj.Rule, proj.RuleID, proj.At, proj.Event = d.Rule.Title, d.Rule.ID, d.Time, d.Source.String()
-			}
-		})
-		if proj.Rule != "" {
-			break
+	proj := &Projection{Rules: len(set.Detections())}
+	rep, err := sigma.FilesBackend{Files: files}.Detect(context.Background(), set, p, func(d sigma.Detection) {
+		if d.Time.IsZero() {
+			return
 		}
-	}
-	for _, d := range e.Correlate(m) {
 		if proj.Rule == "" || d.Time.Before(proj.At) {
 			proj.Rule, proj.RuleID, proj.At, proj.Event = d.Rule.Title, d.Rule.ID, d.Time, d.Source.String()
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
+	proj.Events = rep.Events
 	if proj.Rule == "" {
 		return nil, fmt.Errorf("no generated rule fires on the recorded events")
 	}

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"context"
 	"fmt"
 	"sort"
 	"strings"
@@ -19,6 +20,9 @@ type TuneOptions struct {
 	RuleID string
 	Attack []string
 	Benign []string
+	// BenignBackend, when set, is where the benign events are (e.g. a
+	// ClickHouse table) instead of the Benign files.
+	BenignBackend sigma.EventBackend
 	// Pipeline maps log sources (nil: windows).
 	Pipeline *sigma.Pipeline
 	// Budget is how many benign detections may remain (default 0).
@@ -98,15 +102,20 @@ func ProposeFilter(opts TuneOptions) (*Proposal, error) {
 	if err != nil {
 		return nil, err
 	}
-	benign, err := readPaths(opts.Benign)
-	if err != nil {
-		return nil, err
+	benign := opts.BenignBackend
+	if benign == nil {
+		benign = sigma.FilesBackend{Files: opts.Benign}
 	}
-	run := func(extra []byte, evs []*events.Event) []*events.Event {
-		s := set
-		if extra != nil {
-			s, _ = sigma.Parse("tune", append(append(ruleText(rule), []byte("---\n")...), extra...), sigma.LoadOptions{Pipeline: p})
+	withFilter := func(extra []byte) *sigma.Set {
+		if extra == nil {
+			return set
 		}
+		s, _ := sigma.Parse("tune", append(append(ruleText(rule), []byte("---\n")...), extra...), sigma.LoadOptions{Pipeline: p})
+		return s
+	}
+	isRule := func(r *sigma.Rule) bool { return r.Kind == sigma.KindRule && r.ID == rule.ID && r.Title == rule.Title }
+	run := func(extra []byte, evs []*events.Event) []*events.Event {
+		s := withFilter(extra)
 		e := sigma.NewEngine(s, p)
 		m := e.NewMatcher()
 		var hits []*events.Event
@@ -124,9 +133,13 @@ func ProposeFilter(opts TuneOptions) (*Proposal, error) {
 		return hits
 	}
 	tps := run(nil, attack)
-	fps := run(nil, benign)
+	ctx := context.Background()
+	fps, benignEvents, err := benign.Matched(ctx, set, p, isRule)
+	if err != nil {
+		return nil, fmt.Errorf("benign events: %w", err)
+	}
 	prop := &Proposal{Rule: rule, Attack: len(tps), Benign: len(fps)}
-	prop.Examined.AttackEvents, prop.Examined.BenignEvents = len(attack), len(benign)
+	prop.Examined.AttackEvents, prop.Examined.BenignEvents = len(attack), benignEvents
 	if len(tps) == 0 {
 		return nil, fmt.Errorf("%s does not fire on any of the %d attack events: there is nothing to keep (expected attack samples it detects)", rule.Title, len(attack))
 	}
@@ -228,7 +241,10 @@ func ProposeFilter(opts TuneOptions) (*Proposal, error) {
 		date = time.Now().UTC()
 	}
 	body := filterYAML(rule, chosen, date, len(fps), len(tps))
-	after := run(body, benign)
+	after, _, err := benign.Matched(ctx, withFilter(body), p, isRule)
+	if err != nil {
+		return nil, fmt.Errorf("benign events with the filter: %w", err)
+	}
 	kept := run(body, attack)
 	if len(kept) != len(tps) || len(after) > opts.Budget {
 		return nil, fmt.Errorf("the proposed filter does not hold: %d of %d attack detections kept, %d benign left", len(kept), len(tps), len(after))

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/cobra"
 
 	gensigma "github.com/antibody-dev/antibody/generators/sigma"
+	"github.com/antibody-dev/antibody/rules/clickhouse"
 	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
@@ -19,12 +20,13 @@ type tuneOptions struct {
 	out      string
 	pipeline string
 	budget   int
+	ch       chFlags
 }
 
 func newTuneCommand(g *globals) *cobra.Command {
 	var o tuneOptions
 	cmd := &cobra.Command{
-		Use:   "tune RULE --attack PATH... --benign PATH...",
+		Use:   "tune RULE --attack PATH... (--benign PATH... | --clickhouse URL)",
 		Short: "Propose a Sigma filter that silences a rule's false positives and keeps its detections",
 		Long: `Run a rule (generated or not) over attack and benign event logs and propose a Sigma
 filter, a separate spec-conformant filter file that leaves the rule untouched, which
@@ -32,17 +34,27 @@ removes the benign detections while every attack detection still fires. The
 proposal is proven with the engine before it is shown. A value enters the filter
 only when at least two benign events share it, so no single event is memorised;
 when no such separator exists the command says which benign events remain (exit 3).
-The filter is printed, or written to --out.`,
+The filter is printed, or written to --out. With --clickhouse the benign events are
+those of the backtest event table (antibody backtest load), queried where they live.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if len(o.attack) == 0 || len(o.benign) == 0 {
-				return usagef("tune needs --attack and --benign event paths")
+			fromClickHouse := o.ch.url != "" || (len(o.benign) == 0 && os.Getenv("ANTIBODY_CLICKHOUSE_URL") != "")
+			if len(o.attack) == 0 || (len(o.benign) == 0) == !fromClickHouse {
+				return usagef("tune needs --attack event paths and either --benign event paths or --clickhouse URL (benign events in the backtest table)")
 			}
 			p, err := sigma.LoadPipeline(o.pipeline)
 			if err != nil {
 				return usageError{err}
 			}
-			prop, err := gensigma.ProposeFilter(gensigma.TuneOptions{Rule: args[0], RuleID: o.id, Attack: o.attack, Benign: o.benign, Pipeline: p, Budget: o.budget})
+			opts := gensigma.TuneOptions{Rule: args[0], RuleID: o.id, Attack: o.attack, Benign: o.benign, Pipeline: p, Budget: o.budget}
+			if fromClickHouse {
+				t, err := o.ch.openTable()
+				if err != nil {
+					return err
+				}
+				opts.BenignBackend = &clickhouse.Backend{Table: t}
+			}
+			prop, err := gensigma.ProposeFilter(opts)
 			var insep *gensigma.ErrInseparable
 			switch {
 			case errors.As(err, &insep):
@@ -78,5 +90,6 @@ The filter is printed, or written to --out.`,
 	f.StringVar(&o.out, "out", "", "write the filter to this new file instead of printing it")
 	f.StringVar(&o.pipeline, "pipeline", "windows", "log-source pipeline")
 	f.IntVar(&o.budget, "budget", 0, "benign detections that may remain")
+	o.ch.bind(cmd)
 	return cmd
 }

@@ -2,9 +2,11 @@ package clickhouse
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/antibody-dev/antibody/rules/events"
@@ -278,4 +280,67 @@ func (b *Backend) Stats(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) 
 		}
 	}
 	return out, comp.Refused, nil
+}
+
+// Matched implements sigma.EventBackend: the events a rule fires on, with
+// all their fields, read back from the table.
+func (b *Backend) Matched(ctx context.Context, set *sigma.Set, p *sigma.Pipeline, want func(*sigma.Rule) bool) ([]*events.Event, int, error) {
+	comp := Compile(set, p)
+	var conds []string
+	for _, r := range set.Rules {
+		if !want(r) {
+			continue
+		}
+		w, ok := comp.Where[r]
+		if !ok {
+			for _, ref := range comp.Refused {
+				if ref.Rule == r {
+					return nil, 0, ref
+				}
+			}
+			return nil, 0, fmt.Errorf("rule %s: only detection rules can be matched here", r.Title)
+		}
+		conds = append(conds, "("+w+")")
+	}
+	db, t := b.Table.Client.Database, b.Table.Name
+	examined := 0
+	if err := b.Table.Client.Rows(ctx, fmt.Sprintf("SELECT count() FROM %s.%s WHERE %s", db, t, b.where()), func(c []string) error {
+		examined, _ = strconv.Atoi(c[0])
+		return nil
+	}); err != nil {
+		return nil, 0, err
+	}
+	if len(conds) == 0 {
+		return nil, examined, nil
+	}
+	var out []*events.Event
+	q := fmt.Sprintf("SELECT file, record, line, offset, toUnixTimestamp(time) AS secs, nanos, names, vals FROM %s.%s WHERE %s AND (%s) ORDER BY file, offset",
+		db, t, b.where(), strings.Join(conds, " OR "))
+	err := b.Table.Client.JSONRows(ctx, q, func(row []byte) error {
+		var r struct {
+			File   string   `json:"file"`
+			Record string   `json:"record"`
+			Line   string   `json:"line"`
+			Offset string   `json:"offset"`
+			Secs   int64    `json:"secs"`
+			Nanos  int64    `json:"nanos"`
+			Names  []string `json:"names"`
+			Vals   []string `json:"vals"`
+		}
+		if err := json.Unmarshal(row, &r); err != nil {
+			return fmt.Errorf("read back an event: %w", err)
+		}
+		ev := &events.Event{Source: source([]string{r.File, r.Record, r.Line, r.Offset})}
+		if r.Secs > 0 {
+			ev.Time = time.Unix(r.Secs, r.Nanos).UTC()
+		}
+		for i := range r.Names {
+			if i < len(r.Vals) {
+				ev.Fields = append(ev.Fields, events.Field{Name: r.Names[i], Value: r.Vals[i]})
+			}
+		}
+		out = append(out, ev)
+		return nil
+	})
+	return out, examined, err
 }

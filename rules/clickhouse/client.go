@@ -186,3 +186,21 @@ func unescapeTSV(s string) string {
 	}
 	return b.String()
 }
+
+// JSONRows runs a query with FORMAT JSONEachRow appended and calls fn
+// with each row's JSON object.
+func (c *Client) JSONRows(ctx context.Context, query string, fn func(row []byte) error) error {
+	body, err := c.do(ctx, query+" FORMAT JSONEachRow", nil, nil)
+	if err != nil {
+		return err
+	}
+	defer body.Close()
+	sc := bufio.NewScanner(body)
+	sc.Buffer(make([]byte, 1<<20), 256<<20)
+	for sc.Scan() {
+		if err := fn(sc.Bytes()); err != nil {
+			return err
+		}
+	}
+	return sc.Err()
+}

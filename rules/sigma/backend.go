@@ -1,6 +1,10 @@
 package sigma
 
-import "context"
+import (
+	"context"
+
+	"github.com/antibody-dev/antibody/rules/events"
+)
 
 // Backend evaluates detection rules over a body of events and reports
 // every detection with its provenance (file, record or line, time). The
@@ -38,4 +42,43 @@ func (b FilesBackend) Detect(ctx context.Context, set *Set, p *Pipeline, fn func
 		return nil, err
 	}
 	return &BackendReport{Backend: "in-process", Rules: len(e.rules) + len(e.corrs), Events: run.Events.Records}, nil
+}
+
+// EventBackend is a Backend that can also hand back the events a rule
+// matched, with all their fields, as tuning needs them.
+type EventBackend interface {
+	Backend
+	// Matched returns the events on which a detection rule that want
+	// accepts fires, and how many events were examined.
+	Matched(ctx context.Context, set *Set, p *Pipeline, want func(*Rule) bool) ([]*events.Event, int, error)
+}
+
+// Matched implements EventBackend.
+func (b FilesBackend) Matched(ctx context.Context, set *Set, p *Pipeline, want func(*Rule) bool) ([]*events.Event, int, error) {
+	e := NewEngine(set, p)
+	m := e.NewMatcher()
+	files, err := events.Files(b.Files)
+	if err != nil {
+		return nil, 0, err
+	}
+	var out []*events.Event
+	n := 0
+	for _, f := range files {
+		_, err := events.Read(f, func(ev *events.Event) error {
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+			n++
+			hit := false
+			m.Match(ev, func(d Detection) { hit = hit || want(d.Rule) })
+			if hit {
+				out = append(out, ev.Clone())
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	return out, n, nil
 }
