@@ -111,11 +111,11 @@ init' and fill it with 'antibody backtest load'.`,
 			ctx := cmd.Context()
 			_, files, evs, err := t.Loaded(ctx)
 			if err != nil {
-				return err
+				return chHint(err, t)
 			}
 			stats, refused, err := b.Stats(ctx, set, p)
 			if err != nil {
-				return err
+				return chHint(err, t)
 			}
 			samplesOf := map[*sigma.Rule][]sigma.Detection{}
 			if samples > 0 {
@@ -225,7 +225,7 @@ is never read by backtests; only a finished load is recorded as complete.`,
 			}
 			var inc *clickhouse.IncompleteLoad
 			if errors.As(err, &inc) {
-				return err
+				return chHint(err, t)
 			}
 			if err != nil {
 				return usageError{err}
@@ -331,4 +331,14 @@ func clip(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// chHint adds what to do to ClickHouse's answer when the event table is
+// missing.
+func chHint(err error, t *clickhouse.Table) error {
+	var serr *clickhouse.ServerError
+	if errors.As(err, &serr) && strings.Contains(serr.Message, "Code: 60,") {
+		return usagef("%v (create the tables with: antibody backtest init --table %s)", err, t.Name)
+	}
+	return err
 }
