@@ -21,6 +21,10 @@ type Generator struct {
 	// Pipeline maps log sources and fields; nil means the built-in
 	// windows pipeline.
 	Pipeline *sigma.Pipeline
+	// Benign is where the benign events the rules are tuned against
+	// live (e.g. a backtest table); nil means the workspace's benign
+	// event corpora, read once into memory.
+	Benign sigma.EventBackend
 }
 
 var _ generators.Generator = (*Generator)(nil)
@@ -37,15 +41,28 @@ func (g *Generator) Generate(ctx context.Context, in generators.Input) (*generat
 			return nil, err
 		}
 	}
-	benign, err := loadBenign(in.Workspace)
-	if err != nil {
-		return nil, err
+	bk := g.Benign
+	if bk == nil {
+		benign, err := loadBenign(in.Workspace)
+		if err != nil {
+			return nil, err
+		}
+		bk = sigma.MemoryBackend{Events: benign}
 	}
-	r := &run{g: g, in: in, p: p, benign: benign, budget: 0, evidence: map[string][]*events.Event{}, res: &generators.Result{Artifacts: []generators.Artifact{}, Skipped: []generators.Skip{}}}
+	r := &run{g: g, ctx: ctx, in: in, p: p, bk: bk, poolKey: map[string]int{}, budget: 0, evidence: map[string][]*events.Event{}, res: &generators.Result{Artifacts: []generators.Artifact{}, Skipped: []generators.Skip{}}}
 	if in.Workspace != nil {
 		r.budget = in.Workspace.Budgets.FalsePositives
 	}
-	r.known = knownFrom(benign)
+	rep, err := bk.Detect(ctx, &sigma.Set{}, p, func(sigma.Detection) {})
+	if err != nil {
+		return nil, fmt.Errorf("benign events: %w", err)
+	}
+	r.benignN = rep.Events
+	progs, err := bk.Values(ctx, programFields)
+	if err != nil {
+		return nil, fmt.Errorf("benign events: %w", err)
+	}
+	r.known = knownFrom(progs)
 	r.names = scrubFrom(in.Finding)
 	for _, b := range in.Finding.Behaviors {
 		if err := ctx.Err(); err != nil {
@@ -63,10 +80,16 @@ func (g *Generator) Generate(ctx context.Context, in generators.Input) (*generat
 
 // run is one finding's generation.
 type run struct {
-	g        *Generator
-	in       generators.Input
-	p        *sigma.Pipeline
-	benign   []*events.Event
+	g   *Generator
+	ctx context.Context
+	in  generators.Input
+	p   *sigma.Pipeline
+	// bk holds the benign events, benignN of them; pool is those fetched
+	// so far (see benign.go), poolKey their index by source.
+	bk       sigma.EventBackend
+	benignN  int
+	pool     []*events.Event
+	poolKey  map[string]int
 	budget   int
 	known    func(string) bool
 	names    scrub
@@ -97,21 +120,6 @@ func loadBenign(ws *findings.Workspace) ([]*events.Event, error) {
 		return nil, nil
 	}
 	return readPaths(paths)
-}
-
-// knownFrom says a program is known when it is in the built-in list or
-// some benign event runs it.
-func knownFrom(benign []*events.Event) func(string) bool {
-	seen := map[string]bool{}
-	for _, ev := range benign {
-		for _, f := range ev.Fields {
-			switch f.Name {
-			case "Image", "ParentImage", "NewProcessName", "ParentProcessName", "SourceImage", "TargetImage", "ImageLoaded":
-				seen[strings.ToLower(basename(f.Value))] = true
-			}
-		}
-	}
-	return func(name string) bool { return knownPrograms[name] || seen[name] }
 }
 
 // scrubFrom lists the incident's host, domain and user names.

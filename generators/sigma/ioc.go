@@ -224,21 +224,15 @@ func (r *run) iocRule(kind iocKind, vs []string, expiry string, evidence, srcs [
 			notes = append(notes, fmt.Sprintf("matches %d %s of %s", n, plural(n, "event"), evID))
 		}
 	}
-	fp := 0
-	var coll []string
-	for _, b := range r.benign {
-		m.Match(b, func(sigma.Detection) {
-			fp++
-			if len(coll) < 5 {
-				coll = append(coll, b.Source.String())
-			}
-		})
+	fp, coll, err := r.benignHits(set, func(*sigma.Rule) bool { return true })
+	if err != nil {
+		return err
 	}
 	if fp > r.budget {
 		r.skip(d.source, fmt.Sprintf("the %s match %d benign events (budget %d): they are not indicators of this attack alone", kind.what, fp, r.budget), coll)
 		return nil
 	}
-	notes = append(notes, fmt.Sprintf("silent on %d benign events", len(r.benign)))
+	notes = append(notes, fmt.Sprintf("silent on %d benign events", r.benignN))
 	if len(d.tests) == 0 {
 		// No recorded event to prove it on: its expectation is the
 		// benign corpora's silence, stated explicitly.

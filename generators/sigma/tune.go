@@ -23,43 +23,13 @@ type evaluation struct {
 }
 
 // evaluate runs each predicate alone, as a one-field rule of the log
-// source, over the positives and the benign corpora.
+// source, over the positives and the pooled benign events.
 func (r *run) evaluate(ls sigma.Logsource, preds []pred, positives []*events.Event) (evaluation, error) {
-	d := &docWriter{}
-	for i, p := range preds {
-		if i > 0 {
-			d.line(0, "---")
-		}
-		d.line(0, fmt.Sprintf("title: p%d", i))
-		writeLogsource(d, ls)
-		d.line(0, "detection:")
-		writePred(d, "sel", p)
-		d.line(1, "condition: sel")
-	}
-	set, err := sigma.Parse("tuning", d.bytes(), sigma.LoadOptions{Pipeline: r.p})
+	d, err := r.compileDrafts(ls, preds)
 	if err != nil {
 		return evaluation{}, err
 	}
-	if len(set.Refusals) > 0 {
-		return evaluation{}, fmt.Errorf("draft predicate refused: %s", set.Refusals[0].Error())
-	}
-	index := map[*sigma.Rule]int{}
-	for i, rule := range set.Rules {
-		index[rule] = i
-	}
-	ev := evaluation{pos: make([]int, len(preds)), hits: make([][]int, len(preds))}
-	e := sigma.NewEngine(set, r.p)
-	m := e.NewMatcher()
-	for _, p := range positives {
-		m.Match(p, func(d sigma.Detection) { ev.pos[index[d.Rule]]++ })
-	}
-	for bi, b := range r.benign {
-		m.Match(b, func(d sigma.Detection) {
-			i := index[d.Rule]
-			ev.hits[i] = append(ev.hits[i], bi)
-		})
-	}
-	return ev, nil
+	return evaluation{pos: r.positives(d, positives), hits: r.hits(d)}, nil
 }
 
 // writePred writes a one-predicate selection; a predicate with an
@@ -135,13 +105,14 @@ func union(a, b []int) []int {
 // corpora within the budget. It returns the selection, the benign events
 // it still matches, and a note on how it got there.
 func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) ([]pred, []int, string, error) {
-	ev, err := r.evaluate(ls, cands, positives)
+	d, err := r.compileDrafts(ls, cands)
 	if err != nil {
 		return nil, nil, "", err
 	}
+	pos := r.positives(d, positives)
 	var viable []int
 	for i := range cands {
-		if ev.pos[i] == len(positives) {
+		if pos[i] == len(positives) {
 			viable = append(viable, i)
 		}
 	}
@@ -149,6 +120,12 @@ func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) 
 		return nil, nil, "", nil
 	}
 	first := anchorOf(ls, cands, viable)
+	// Every draft keeps the anchor: its benign events are all the ones
+	// the narrowing below can meet.
+	if err := r.fetch(d, first); err != nil {
+		return nil, nil, "", err
+	}
+	ev := evaluation{pos: pos, hits: r.hits(d)}
 	chosen := []int{first}
 	cur := ev.hits[first]
 	steps := []string{fmt.Sprintf("%s alone matched %d benign %s", describe(cands[first]), len(cur), plural(len(cur), "event"))}
@@ -268,7 +245,7 @@ func (r *run) filters(ls sigma.Logsource, positives []*events.Event, src *sigma.
 		counts := map[string]int{}
 		var order []string
 		for _, bi := range remaining {
-			s := toSample(r.benign[bi], src)
+			s := toSample(r.pool[bi], src)
 			v, ok := s[f]
 			if !ok || v == "" || r.names.mentions(v) {
 				continue
@@ -278,6 +255,12 @@ func (r *run) filters(ls sigma.Logsource, positives []*events.Event, src *sigma.
 			}
 			counts[v]++
 		}
+		sort.SliceStable(order, func(i, j int) bool {
+			if counts[order[i]] != counts[order[j]] {
+				return counts[order[i]] > counts[order[j]]
+			}
+			return order[i] < order[j]
+		})
 		for _, v := range order {
 			if counts[v] >= 2 && !posVals[f][strings.ToLower(v)] {
 				out = append(out, pred{field: f, values: []string{v}, what: "benign " + strings.ToLower(f)})

@@ -344,3 +344,24 @@ func (b *Backend) Matched(ctx context.Context, set *sigma.Set, p *sigma.Pipeline
 	})
 	return out, examined, err
 }
+
+// Values implements sigma.EventBackend: the distinct values of the named
+// fields in the events the backend reads.
+func (b *Backend) Values(ctx context.Context, fields []string) ([]string, error) {
+	if len(fields) == 0 {
+		return nil, nil
+	}
+	names := make([]string, len(fields))
+	for i, f := range fields {
+		names[i] = quote(f)
+	}
+	db, t := b.Table.Client.Database, b.Table.Name
+	q := fmt.Sprintf("SELECT DISTINCT v FROM %s.%s ARRAY JOIN names AS n, vals AS v WHERE %s AND n IN (%s) ORDER BY v",
+		db, t, b.where(), strings.Join(names, ", "))
+	var out []string
+	err := b.Table.Client.Rows(ctx, q, func(c []string) error {
+		out = append(out, c[0])
+		return nil
+	})
+	return out, err
+}

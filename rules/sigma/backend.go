@@ -2,6 +2,7 @@ package sigma
 
 import (
 	"context"
+	"sort"
 
 	"github.com/antibody-dev/antibody/rules/events"
 )
@@ -51,6 +52,9 @@ type EventBackend interface {
 	// Matched returns the events on which a detection rule that want
 	// accepts fires, and how many events were examined.
 	Matched(ctx context.Context, set *Set, p *Pipeline, want func(*Rule) bool) ([]*events.Event, int, error)
+	// Values lists the distinct values the named fields (as stored,
+	// before any pipeline renaming) take across the events, sorted.
+	Values(ctx context.Context, fields []string) ([]string, error)
 }
 
 // Matched implements EventBackend.
@@ -69,9 +73,7 @@ func (b FilesBackend) Matched(ctx context.Context, set *Set, p *Pipeline, want f
 				return err
 			}
 			n++
-			hit := false
-			m.Match(ev, func(d Detection) { hit = hit || want(d.Rule) })
-			if hit {
+			if matches(m, ev, want) {
 				out = append(out, ev.Clone())
 			}
 			return nil
@@ -81,4 +83,107 @@ func (b FilesBackend) Matched(ctx context.Context, set *Set, p *Pipeline, want f
 		}
 	}
 	return out, n, nil
+}
+
+func matches(m *Matcher, ev *events.Event, want func(*Rule) bool) bool {
+	hit := false
+	m.Match(ev, func(d Detection) { hit = hit || want(d.Rule) })
+	return hit
+}
+
+// Values implements EventBackend.
+func (b FilesBackend) Values(ctx context.Context, fields []string) ([]string, error) {
+	files, err := events.Files(b.Files)
+	if err != nil {
+		return nil, err
+	}
+	vs := valueSet(fields)
+	for _, f := range files {
+		if _, err := events.Read(f, func(ev *events.Event) error {
+			vs.add(ev)
+			return ctx.Err()
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return vs.sorted(), nil
+}
+
+type values struct {
+	want map[string]bool
+	seen map[string]bool
+}
+
+func valueSet(fields []string) *values {
+	v := &values{want: map[string]bool{}, seen: map[string]bool{}}
+	for _, f := range fields {
+		v.want[f] = true
+	}
+	return v
+}
+
+func (v *values) add(ev *events.Event) {
+	for _, f := range ev.Fields {
+		if v.want[f.Name] {
+			v.seen[f.Value] = true
+		}
+	}
+}
+
+func (v *values) sorted() []string {
+	out := make([]string, 0, len(v.seen))
+	for s := range v.seen {
+		out = append(out, s)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// MemoryBackend is the in-process engine over events already read, for
+// callers that ask many questions of one corpus (the generator's tuning
+// loop).
+type MemoryBackend struct {
+	Events []*events.Event
+}
+
+// Detect implements Backend. Correlations are decided over all the
+// events, in time order.
+func (b MemoryBackend) Detect(ctx context.Context, set *Set, p *Pipeline, fn func(Detection)) (*BackendReport, error) {
+	e := NewEngine(set, p)
+	m := e.NewMatcher()
+	for _, ev := range b.Events {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		m.Match(ev, fn)
+	}
+	for _, d := range e.Correlate(m) {
+		fn(d)
+	}
+	return &BackendReport{Backend: "in-process", Rules: len(e.rules) + len(e.corrs), Events: len(b.Events)}, nil
+}
+
+// Matched implements EventBackend; the events are the backend's own, not
+// copies.
+func (b MemoryBackend) Matched(ctx context.Context, set *Set, p *Pipeline, want func(*Rule) bool) ([]*events.Event, int, error) {
+	m := NewEngine(set, p).NewMatcher()
+	var out []*events.Event
+	for _, ev := range b.Events {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		if matches(m, ev, want) {
+			out = append(out, ev)
+		}
+	}
+	return out, len(b.Events), nil
+}
+
+// Values implements EventBackend.
+func (b MemoryBackend) Values(ctx context.Context, fields []string) ([]string, error) {
+	vs := valueSet(fields)
+	for _, ev := range b.Events {
+		vs.add(ev)
+	}
+	return vs.sorted(), ctx.Err()
 }

@@ -59,7 +59,10 @@ type routeCond struct {
 }
 
 // NewEngine compiles set for the pipeline (nil: no routing). The set is
-// bound to the engine: its field matchers learn the engine's slots.
+// bound to the engine: its field matchers learn the engine's slots. The
+// slots of a rule's fields are numbered in a fixed order (Channel, then
+// each rule's searches by name), so binding the same set to another
+// engine later leaves the earlier engines working.
 func NewEngine(set *Set, p *Pipeline) *Engine {
 	e := &Engine{set: set, pipeline: p, slotOf: map[string]int{}, byChannel: map[string][]int{}}
 	e.channel = e.slot("Channel")
@@ -70,8 +73,8 @@ func NewEngine(set *Set, p *Pipeline) *Engine {
 		case KindCorrelation:
 			e.corrs = append(e.corrs, r)
 		}
-		for _, s := range r.searches {
-			for _, g := range s.groups {
+		for _, name := range r.Searches() {
+			for _, g := range r.searches[name].groups {
 				for _, m := range g {
 					m.slot = -1
 					if m.field != "" {
