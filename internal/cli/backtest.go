@@ -20,6 +20,7 @@ import (
 type chFlags struct {
 	url, user, password, database, table, cluster string
 	shards                                        []string
+	from, to                                      string
 }
 
 func (f *chFlags) bind(cmd *cobra.Command) {
@@ -28,6 +29,54 @@ func (f *chFlags) bind(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.password, "password", "", "ClickHouse password (better: ANTIBODY_CLICKHOUSE_PASSWORD)")
 	cmd.Flags().StringVar(&f.database, "database", "default", "database of the event table")
 	cmd.Flags().StringVar(&f.table, "table", "events", "the event table")
+}
+
+// bindWindow adds --from and --to, the time range of the events a
+// command reads from the table.
+func (f *chFlags) bindWindow(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.from, "from", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
+	cmd.Flags().StringVar(&f.to, "to", "", "only events before this time (RFC 3339 or YYYY-MM-DD)")
+}
+
+// openBackend connects to the event table and bounds it by --from and
+// --to.
+func (f *chFlags) openBackend() (*clickhouse.Backend, error) {
+	t, err := f.openTable()
+	if err != nil {
+		return nil, err
+	}
+	b := &clickhouse.Backend{Table: t}
+	for _, tv := range []struct {
+		s   string
+		dst *time.Time
+		f   string
+	}{{f.from, &b.From, "--from"}, {f.to, &b.To, "--to"}} {
+		if tv.s == "" {
+			continue
+		}
+		ts, err := parseWhen(tv.s)
+		if err != nil {
+			return nil, usagef("%s %q: %v", tv.f, tv.s, err)
+		}
+		*tv.dst = ts
+	}
+	if !b.From.IsZero() && !b.To.IsZero() && !b.From.Before(b.To) {
+		return nil, usagef("--from %s is not before --to %s (expected a time range)", f.from, f.to)
+	}
+	return b, nil
+}
+
+// window says which events of the table a command read.
+func window(b *clickhouse.Backend) string {
+	switch {
+	case !b.From.IsZero() && !b.To.IsZero():
+		return fmt.Sprintf(" from %s to %s", b.From.Format(time.RFC3339), b.To.Format(time.RFC3339))
+	case !b.From.IsZero():
+		return " from " + b.From.Format(time.RFC3339)
+	case !b.To.IsZero():
+		return " before " + b.To.Format(time.RFC3339)
+	}
+	return ""
 }
 
 func (f *chFlags) openTable() (*clickhouse.Table, error) {
@@ -63,7 +112,7 @@ func (f *chFlags) openTable() (*clickhouse.Table, error) {
 func newBacktestCommand(g *globals) *cobra.Command {
 	var conn chFlags
 	var rules []string
-	var from, to, pipeline string
+	var pipeline string
 	var samples int
 	cmd := &cobra.Command{
 		Use:   "backtest --rules PATH... --clickhouse URL [--from T --to T]",
@@ -81,25 +130,12 @@ init' and fill it with 'antibody backtest load'.`,
 			if len(rules) == 0 {
 				return usagef("no rules (expected --rules PATH...)")
 			}
-			t, err := conn.openTable()
+			b, err := conn.openBackend()
 			if err != nil {
 				return err
 			}
-			b := &clickhouse.Backend{Table: t, MaxDetections: samples}
-			for _, tv := range []struct {
-				s   string
-				dst *time.Time
-				f   string
-			}{{from, &b.From, "--from"}, {to, &b.To, "--to"}} {
-				if tv.s == "" {
-					continue
-				}
-				ts, err := parseWhen(tv.s)
-				if err != nil {
-					return usagef("%s %q: %v", tv.f, tv.s, err)
-				}
-				*tv.dst = ts
-			}
+			b.MaxDetections = samples
+			t := b.Table
 			p, err := sigma.LoadPipeline(pipeline)
 			if err != nil {
 				return usageError{err}
@@ -154,8 +190,7 @@ init' and fill it with 'antibody backtest load'.`,
 	}
 	conn.bind(cmd)
 	cmd.Flags().StringSliceVar(&rules, "rules", nil, "Sigma rule files or folders")
-	cmd.Flags().StringVar(&from, "from", "", "only events at or after this time (RFC 3339 or YYYY-MM-DD)")
-	cmd.Flags().StringVar(&to, "to", "", "only events before this time (RFC 3339 or YYYY-MM-DD)")
+	conn.bindWindow(cmd)
 	cmd.Flags().StringVar(&pipeline, "pipeline", "windows", "log-source pipeline: windows, none or a file")
 	cmd.Flags().IntVar(&samples, "samples", 3, "sample events listed per rule")
 

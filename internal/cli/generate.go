@@ -14,12 +14,15 @@ import (
 	genrego "github.com/antibody-dev/antibody/generators/rego"
 	gensigma "github.com/antibody-dev/antibody/generators/sigma"
 	genyara "github.com/antibody-dev/antibody/generators/yara"
+	"github.com/antibody-dev/antibody/rules/clickhouse"
+	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
 type generateOptions struct {
 	workspace string
 	dryRun    bool
 	goodware  []string
+	ch        chFlags
 }
 
 func newGenerateCommand(g *globals) *cobra.Command {
@@ -35,7 +38,12 @@ against the goodware, proven on the artifacts and the goodware), each with its
 info.yml expectations. FINDING defaults to every finding of the
 workspace. Regenerating unchanged input changes nothing; a generated file a human
 has edited is never overwritten: the new version is written beside it as FILE.new.
---dry-run prints the unified diff and writes nothing.`,
+--dry-run prints the unified diff and writes nothing.
+
+With --clickhouse the Sigma rules are tuned against the events of the backtest table
+(antibody backtest load, optionally bounded by --from and --to) instead of the
+workspace's benign corpora: only the benign events a draft can match are fetched,
+and each finished rule is checked where the events live.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGenerate(cmd.Context(), g, o, args)
 		},
@@ -43,6 +51,8 @@ has edited is never overwritten: the new version is written beside it as FILE.ne
 	cmd.Flags().StringVar(&o.workspace, "workspace", ".", "workspace folder (holding antibody.yaml)")
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the diff of what would change; write nothing")
 	cmd.Flags().StringSliceVar(&o.goodware, "goodware", nil, "extra known-good files or folders for YARA string scoring and proof (repeatable)")
+	o.ch.bind(cmd)
+	o.ch.bindWindow(cmd)
 	return cmd
 }
 
@@ -59,8 +69,36 @@ func runGenerate(ctx context.Context, g *globals, o generateOptions, files []str
 			return usageError{err}
 		}
 	}
-	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{&gensigma.Generator{}, &genyara.Generator{Goodware: o.goodware}, &genrego.Generator{}, &genplaybook.Generator{}})
+	sg := &gensigma.Generator{}
+	var table *clickhouse.Table
+	if o.ch.url != "" {
+		b, err := o.ch.openBackend()
+		if err != nil {
+			return err
+		}
+		rep, err := b.Detect(ctx, &sigma.Set{}, nil, func(sigma.Detection) {})
+		if err != nil {
+			return chHint(err, b.Table)
+		}
+		if rep.Events == 0 {
+			w := window(b)
+			if w == "" {
+				w = " (no complete load)"
+			}
+			return usagef("the event table %s holds no events%s: there is nothing to tune against (expected antibody backtest load --events PATH..., or a wider --from/--to)", b.Table.Name, w)
+		}
+		sg.Benign, table = b, b.Table
+		fmt.Fprintf(g.stderr, "tuning Sigma rules against the %d events of ClickHouse table %s.%s%s\n", rep.Events, b.Table.Client.Database, b.Table.Name, window(b))
+	} else if o.ch.from != "" || o.ch.to != "" {
+		return usagef("--from and --to bound the backtest table's events (expected --clickhouse URL with them)")
+	}
+	arts, skipped, err := generators.Run(ctx, ws, files, []generators.Generator{sg, &genyara.Generator{Goodware: o.goodware}, &genrego.Generator{}, &genplaybook.Generator{}})
 	if err != nil {
+		if table != nil {
+			if hinted := chHint(err, table); hinted != err {
+				return hinted
+			}
+		}
 		return usageError{err}
 	}
 	changes, err := generators.Plan(ws.Root, arts)

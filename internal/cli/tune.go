@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/cobra"
 
 	gensigma "github.com/antibody-dev/antibody/generators/sigma"
-	"github.com/antibody-dev/antibody/rules/clickhouse"
 	"github.com/antibody-dev/antibody/rules/sigma"
 )
 
@@ -48,11 +47,11 @@ those of the backtest event table (antibody backtest load), queried where they l
 			}
 			opts := gensigma.TuneOptions{Rule: args[0], RuleID: o.id, Attack: o.attack, Benign: o.benign, Pipeline: p, Budget: o.budget}
 			if fromClickHouse {
-				t, err := o.ch.openTable()
+				b, err := o.ch.openBackend()
 				if err != nil {
 					return err
 				}
-				opts.BenignBackend = &clickhouse.Backend{Table: t}
+				opts.BenignBackend = b
 			}
 			prop, err := gensigma.ProposeFilter(opts)
 			var insep *gensigma.ErrInseparable
@@ -91,5 +90,6 @@ those of the backtest event table (antibody backtest load), queried where they l
 	f.StringVar(&o.pipeline, "pipeline", "windows", "log-source pipeline")
 	f.IntVar(&o.budget, "budget", 0, "benign detections that may remain")
 	o.ch.bind(cmd)
+	o.ch.bindWindow(cmd)
 	return cmd
 }
