@@ -115,7 +115,7 @@ func (r *Report) timelineSVG() string {
 		color string
 	}
 	var rows []row
-	if p := r.Projection; p != nil {
+	if p := r.Projection; p != nil && p.Rule != "" {
 		rows = append(rows, row{"projected detection", p.At, "#cf222e"})
 	}
 	for _, m := range ms {
@@ -185,7 +185,7 @@ func (r *Report) durationsSVG() string {
 	for _, s := range r.Spans {
 		bars = append(bars, bar{s.From + " → " + s.To, s.Value, "#0969da"})
 	}
-	if p := r.Projection; p != nil && len(r.Milestones) > 0 && p.At.After(r.Milestones[0].At) {
+	if p := r.Projection; p != nil && p.Rule != "" && len(r.Milestones) > 0 && p.At.After(r.Milestones[0].At) {
 		bars = append(bars, bar{"first_action → projected detection", p.At.Sub(r.Milestones[0].At), "#cf222e"})
 	}
 	if len(bars) == 0 {

@@ -52,8 +52,17 @@ func (r *Report) Markdown() string {
 		}
 	}
 	b.WriteString("\n")
-	if p := r.Projection; p != nil && p.Earlier > 0 {
-		w("\n**With the defenses generated from this review, the attack would have been detected %s earlier**, at %s, by \"%s\" (%s), instead of %s.\n", findings.HumanDuration(p.Earlier), ts(p.At), p.Rule, p.Event, ts(p.Detected))
+	if p := r.Projection; p != nil {
+		over := ""
+		if p.Source != "" && p.Source != "the finding's recorded events" {
+			over = fmt.Sprintf(" Replayed over %s (%d events).", p.Source, p.Events)
+		}
+		switch {
+		case p.Rule == "":
+			w("\n**None of the %d Sigma rules generated from this review fires** on %s (%d events).\n", p.Rules, p.Source, p.Events)
+		case p.Earlier > 0:
+			w("\n**With the defenses generated from this review, the attack would have been detected %s earlier**, at %s, by \"%s\" (%s), instead of %s.%s\n", findings.HumanDuration(p.Earlier), ts(p.At), p.Rule, p.Event, ts(p.Detected), over)
+		}
 	}
 
 	w("\n## Scope and impact\n\n")

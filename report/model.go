@@ -46,6 +46,20 @@ type Projection struct {
 	EarlierSec float64       `json:"earlier_seconds"`
 	Rules      int           `json:"rules"`
 	Events     int           `json:"events"`
+	// Source is what the rules were replayed over: the finding's
+	// recorded events, or the events of a backtest table.
+	Source string `json:"source"`
+}
+
+// Options change how a report is built.
+type Options struct {
+	// Replay, when set, is where the projected time to detect is
+	// computed (e.g. a backtest table of the fleet's logs, bounded to the
+	// incident's window), instead of the finding's recorded events.
+	// Failures there fail the report rather than drop the projection.
+	Replay sigma.Backend
+	// ReplaySource names Replay in the report.
+	ReplaySource string
 }
 
 // Defenses summarises the regression run over the workspace.
@@ -94,7 +108,7 @@ type KindResult struct {
 var milestoneOrder = []string{"first_action", "compromise", "detected", "acknowledged", "declared", "contained", "eradicated", "recovered", "closed", "review_completed"}
 
 // Build computes the report of a finding in a workspace.
-func Build(ctx context.Context, ws *findings.Workspace, file string) (*Report, error) {
+func Build(ctx context.Context, ws *findings.Workspace, file string, opts Options) (*Report, error) {
 	f, err := findings.Load(file, ws.Root)
 	if err != nil {
 		return nil, fmt.Errorf("report: the finding is not valid (run antibody validate): %w", err)
@@ -110,8 +124,12 @@ func Build(ctx context.Context, ws *findings.Workspace, file string) (*Report, e
 	}
 	r.Spans = findings.Summarize(f).Durations
 	r.gaps(f)
-	if p, err := project(ws, f); err == nil {
+	p, err := project(ctx, ws, f, opts)
+	switch {
+	case err == nil:
 		r.Projection = p
+	case opts.Replay != nil:
+		return nil, fmt.Errorf("report: projected time to detect over %s: %w", opts.ReplaySource, err)
 	}
 	rep, err := regress.Run(ctx, regress.Options{Workspace: ws.Root})
 	if err == nil {
@@ -214,11 +232,12 @@ func (r *Report) gaps(f *findings.Finding) {
 	}
 }
 
-// project replays the finding's recorded events through the Sigma rules
-// generated for it and finds the first detection. The rules run through
-// the sigma.Backend interface, here the in-process engine over the
-// evidence files.
-func project(ws *findings.Workspace, f *findings.Finding) (*Projection, error) {
+// project replays events through the Sigma rules generated for the
+// finding and finds the first detection. The rules run through the
+// sigma.Backend interface: the in-process engine over the finding's
+// evidence files, or the backend the options name. Over a backend, no
+// detection is a result (Rule empty), not an error.
+func project(ctx context.Context, ws *findings.Workspace, f *findings.Finding, opts Options) (*Projection, error) {
 	dir := filepath.Join(ws.Root, filepath.FromSlash(ws.Paths.Sigma), strings.ToLower(f.Incident.ID))
 	p, err := sigma.LoadPipeline("windows")
 	if err != nil {
@@ -228,14 +247,21 @@ func project(ws *findings.Workspace, f *findings.Finding) (*Projection, error) {
 	if err != nil {
 		return nil, err
 	}
-	var files []string
-	for _, e := range f.Evidence {
-		if e.Kind == "events" {
-			files = append(files, filepath.Join(ws.Root, filepath.FromSlash(e.Path)))
-		}
+	if len(set.Rules) == 0 {
+		return nil, fmt.Errorf("no Sigma rules generated for %s in %s (expected antibody generate first)", f.Incident.ID, findings.DisplayPath(dir))
 	}
-	proj := &Projection{Rules: len(set.Detections())}
-	rep, err := sigma.FilesBackend{Files: files}.Detect(context.Background(), set, p, func(d sigma.Detection) {
+	bk, source := opts.Replay, opts.ReplaySource
+	if bk == nil {
+		var files []string
+		for _, e := range f.Evidence {
+			if e.Kind == "events" {
+				files = append(files, filepath.Join(ws.Root, filepath.FromSlash(e.Path)))
+			}
+		}
+		bk, source = sigma.FilesBackend{Files: files}, "the finding's recorded events"
+	}
+	proj := &Projection{Rules: len(set.Detections()), Source: source}
+	rep, err := bk.Detect(ctx, set, p, func(d sigma.Detection) {
 		if d.Time.IsZero() {
 			return
 		}
@@ -248,7 +274,10 @@ func project(ws *findings.Workspace, f *findings.Finding) (*Projection, error) {
 	}
 	proj.Events = rep.Events
 	if proj.Rule == "" {
-		return nil, fmt.Errorf("no generated rule fires on the recorded events")
+		if opts.Replay == nil {
+			return nil, fmt.Errorf("no generated rule fires on the recorded events")
+		}
+		return proj, nil
 	}
 	if f.Timeline.Detected != nil {
 		proj.Detected = f.Timeline.Detected.At.UTC()
@@ -256,6 +285,24 @@ func project(ws *findings.Workspace, f *findings.Finding) (*Projection, error) {
 		proj.EarlierSec = proj.Earlier.Seconds()
 	}
 	return proj, nil
+}
+
+// Window is the part of the incident a projection over a backend reads:
+// from the earliest recorded milestone to the detection (zero when not
+// recorded).
+func Window(f *findings.Finding) (from, to time.Time) {
+	for _, m := range f.Timeline.Milestones() {
+		if m == nil || m.At.IsZero() {
+			continue
+		}
+		if from.IsZero() || m.At.Before(from) {
+			from = m.At.UTC()
+		}
+	}
+	if f.Timeline.Detected != nil {
+		to = f.Timeline.Detected.At.UTC()
+	}
+	return from, to
 }
 
 // playbookChanges lists the finding's playbook change sets and how many

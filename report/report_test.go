@@ -18,7 +18,7 @@ func exampleReport(t *testing.T) *report.Report {
 	t.Helper()
 	ws, err := findings.LoadWorkspace("../testdata/example")
 	require.NoError(t, err)
-	r, err := report.Build(context.Background(), ws, "../testdata/example/findings/INC-2026-031.yaml")
+	r, err := report.Build(context.Background(), ws, "../testdata/example/findings/INC-2026-031.yaml", report.Options{})
 	require.NoError(t, err)
 	return r
 }
