@@ -75,9 +75,61 @@ func (r *run) positives(d *drafts, evs []*events.Event) []int {
 	return pos
 }
 
-// fetch adds to the pool the benign events the predicate i matches.
-func (r *run) fetch(d *drafts, i int) error {
-	evs, _, err := r.bk.Matched(r.ctx, d.set, r.p, func(rule *sigma.Rule) bool { return d.index[rule] == i })
+// conjunctions writes one rule per list of candidates, the candidates
+// ANDed, in the log source.
+func (r *run) conjunctions(ls sigma.Logsource, cands []pred, conj [][]int) (*sigma.Set, error) {
+	d := &docWriter{}
+	for k, list := range conj {
+		if k > 0 {
+			d.line(0, "---")
+		}
+		d.line(0, fmt.Sprintf("title: c%d", k))
+		writeLogsource(d, ls)
+		d.line(0, "detection:")
+		var names []string
+		for j, i := range list {
+			name := fmt.Sprintf("sel%d", j)
+			writePred(d, name, cands[i])
+			names = append(names, name)
+		}
+		d.line(1, "condition: "+strings.Join(names, " and "))
+	}
+	set, err := sigma.Parse("tuning", d.bytes(), sigma.LoadOptions{Pipeline: r.p})
+	if err != nil {
+		return nil, err
+	}
+	if len(set.Refusals) > 0 {
+		return nil, fmt.Errorf("draft refused: %s", set.Refusals[0].Error())
+	}
+	return set, nil
+}
+
+// countConj counts on the backend the benign events each conjunction of
+// candidates matches.
+func (r *run) countConj(ls sigma.Logsource, cands []pred, conj [][]int) ([]int, error) {
+	set, err := r.conjunctions(ls, cands, conj)
+	if err != nil {
+		return nil, err
+	}
+	counts, err := sigma.CountDetections(r.ctx, r.bk, set, r.p)
+	if err != nil {
+		return nil, fmt.Errorf("benign events: %w", err)
+	}
+	out := make([]int, len(conj))
+	for k, rule := range set.Rules {
+		out[k] = counts[rule]
+	}
+	return out, nil
+}
+
+// fetchConj adds to the pool the benign events the candidates, ANDed,
+// match.
+func (r *run) fetchConj(ls sigma.Logsource, cands []pred, chosen []int) error {
+	set, err := r.conjunctions(ls, cands, [][]int{chosen})
+	if err != nil {
+		return err
+	}
+	evs, _, err := r.bk.Matched(r.ctx, set, r.p, func(*sigma.Rule) bool { return true })
 	if err != nil {
 		return fmt.Errorf("benign events: %w", err)
 	}
@@ -90,6 +142,20 @@ func (r *run) fetch(d *drafts, i int) error {
 		r.pool = append(r.pool, ev)
 	}
 	return nil
+}
+
+// DefaultMaxFetch is how many benign events the generator fetches for one
+// draft at most when Generator.MaxFetch is not set.
+const DefaultMaxFetch = 100000
+
+func (r *run) maxFetch() int {
+	n := r.g.MaxFetch
+	if n <= 0 {
+		n = DefaultMaxFetch
+	}
+	// Above the budget, or a rule within budget would never be
+	// fetched.
+	return max(n, r.budget+1)
 }
 
 func sourceKey(s events.Source) string {

@@ -25,6 +25,10 @@ type Generator struct {
 	// live (e.g. a backtest table); nil means the workspace's benign
 	// event corpora, read once into memory.
 	Benign sigma.EventBackend
+	// MaxFetch is how many benign events are fetched for one draft at
+	// most (0: DefaultMaxFetch); broader drafts are narrowed by counts
+	// on the backend first.
+	MaxFetch int
 }
 
 var _ generators.Generator = (*Generator)(nil)

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"errors"
 	"fmt"
 	"path"
 	"strings"
@@ -106,6 +107,11 @@ func (r *run) behaviourRule(b findings.Behavior, evPath string, src *sigma.Sourc
 			cands = without(cands, "EventID")
 		}
 		preds, rest, note, err := r.tune(ls, g.events, cands)
+		var many *tooMany
+		if errors.As(err, &many) {
+			r.skip(b.ID, fmt.Sprintf("inseparable from benign %s events: %s", categoryWords(ls), many.Error()), nil)
+			return nil
+		}
 		if err != nil {
 			return err
 		}

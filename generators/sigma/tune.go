@@ -103,7 +103,14 @@ func union(a, b []int) []int {
 // tune picks, from the candidates that hold on every positive, the
 // smallest set (anchored by what the event is) that keeps the benign
 // corpora within the budget. It returns the selection, the benign events
-// it still matches, and a note on how it got there.
+// it still matches (pool indices), and a note on how it got there.
+//
+// The narrowing is greedy: each step adds the candidate that leaves the
+// fewest benign events. While the drafts match more benign events than
+// the generator fetches (Generator.MaxFetch), the steps are decided by
+// counts on the backend; once a draft is small enough its events are
+// fetched and the rest runs in memory. Both count the same events, so
+// where the events live does not change the rule.
 func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) ([]pred, []int, string, error) {
 	d, err := r.compileDrafts(ls, cands)
 	if err != nil {
@@ -120,37 +127,88 @@ func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) 
 		return nil, nil, "", nil
 	}
 	first := anchorOf(ls, cands, viable)
-	// Every draft keeps the anchor: its benign events are all the ones
-	// the narrowing below can meet.
-	if err := r.fetch(d, first); err != nil {
+	chosen := []int{first}
+	n, err := r.countConj(ls, cands, [][]int{chosen})
+	if err != nil {
 		return nil, nil, "", err
 	}
-	ev := evaluation{pos: pos, hits: r.hits(d)}
-	chosen := []int{first}
-	cur := ev.hits[first]
-	steps := []string{fmt.Sprintf("%s alone matched %d benign %s", describe(cands[first]), len(cur), plural(len(cur), "event"))}
+	size := n[0]
+	steps := []string{fmt.Sprintf("%s alone matched %d benign %s", describe(cands[first]), size, plural(size, "event"))}
+	// In memory from here when the draft's events are few enough: every
+	// later draft keeps these predicates, so its benign events are among
+	// them.
+	var cur []int
+	var hits [][]int
+	inMemory := false
+	toMemory := func() error {
+		if err := r.fetchConj(ls, cands, chosen); err != nil {
+			return err
+		}
+		hits = r.hits(d)
+		cur = hits[chosen[0]]
+		for _, c := range chosen[1:] {
+			cur = intersect(cur, hits[c])
+		}
+		inMemory = true
+		return nil
+	}
+	if size <= r.maxFetch() {
+		if err := toMemory(); err != nil {
+			return nil, nil, "", err
+		}
+	}
 	// Narrow with meaningful predicates first (flags, names, keys);
 	// fall back to weak ones (integrity level, product names, address
 	// ranges) only when nothing meaningful separates.
 	for _, minPrio := range []int{40, 0} {
-		for len(cur) > r.budget {
-			best, bestN := -1, len(cur)
+		for size > r.budget {
+			var next []int
 			for _, i := range viable {
-				if contains(chosen, i) || cands[i].prio < minPrio {
-					continue
+				if !contains(chosen, i) && cands[i].prio >= minPrio {
+					next = append(next, i)
 				}
-				n := len(intersect(cur, ev.hits[i]))
-				if n < bestN || (best >= 0 && n == bestN && cands[i].prio > cands[best].prio) {
-					best, bestN = i, n
+			}
+			if len(next) == 0 {
+				break
+			}
+			left := make([]int, len(next))
+			if inMemory {
+				for k, i := range next {
+					left[k] = len(intersect(cur, hits[i]))
+				}
+			} else {
+				conj := make([][]int, len(next))
+				for k, i := range next {
+					conj[k] = append(append([]int(nil), chosen...), i)
+				}
+				if left, err = r.countConj(ls, cands, conj); err != nil {
+					return nil, nil, "", err
+				}
+			}
+			best, bestN := -1, size
+			for k, i := range next {
+				if left[k] < bestN || (best >= 0 && left[k] == bestN && cands[i].prio > cands[best].prio) {
+					best, bestN = i, left[k]
 				}
 			}
 			if best < 0 {
 				break
 			}
 			chosen = append(chosen, best)
-			cur = intersect(cur, ev.hits[best])
-			steps = append(steps, fmt.Sprintf("adding %s left %d", describe(cands[best]), len(cur)))
+			size = bestN
+			if inMemory {
+				cur = intersect(cur, hits[best])
+			} else if size <= r.maxFetch() {
+				if err := toMemory(); err != nil {
+					return nil, nil, "", err
+				}
+			}
+			steps = append(steps, fmt.Sprintf("adding %s left %d", describe(cands[best]), size))
 		}
+	}
+	if !inMemory {
+		// Still more benign events than are fetched: no rule here.
+		return nil, nil, "", &tooMany{matched: size, limit: r.maxFetch(), steps: strings.Join(steps, ", ")}
 	}
 	// One condition is rarely a behaviour: when the benign corpora could
 	// not ask for more (no events of this log source, or none left), the
@@ -160,7 +218,7 @@ func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) 
 		for _, i := range viable {
 			if i != first && cands[i].prio >= 40 && cands[i].field != cands[first].field {
 				chosen = append(chosen, i)
-				cur = intersect(cur, ev.hits[i])
+				cur = intersect(cur, hits[i])
 				steps = append(steps, fmt.Sprintf("%s added so the rule names the act as well as the actor", describe(cands[i])))
 				break
 			}
@@ -171,6 +229,17 @@ func (r *run) tune(ls sigma.Logsource, positives []*events.Event, cands []pred) 
 		out = append(out, cands[i])
 	}
 	return out, cur, strings.Join(steps, ", "), nil
+}
+
+// tooMany is a draft that still matches more benign events than the
+// generator fetches.
+type tooMany struct {
+	matched, limit int
+	steps          string
+}
+
+func (e *tooMany) Error() string {
+	return fmt.Sprintf("the best draft still matches %d benign events, more than the %d fetched for tuning (%s)", e.matched, e.limit, e.steps)
 }
 
 // anchorPreference names, per log source category, the fields that say

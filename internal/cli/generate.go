@@ -23,6 +23,7 @@ type generateOptions struct {
 	dryRun    bool
 	goodware  []string
 	ch        chFlags
+	maxFetch  int
 }
 
 func newGenerateCommand(g *globals) *cobra.Command {
@@ -42,8 +43,9 @@ has edited is never overwritten: the new version is written beside it as FILE.ne
 
 With --clickhouse the Sigma rules are tuned against the events of the backtest table
 (antibody backtest load, optionally bounded by --from and --to) instead of the
-workspace's benign corpora: only the benign events a draft can match are fetched,
-and each finished rule is checked where the events live.`,
+workspace's benign corpora. Drafts are narrowed by counts in the table until one
+matches at most --fetch-limit benign events; only those are fetched, and each
+finished rule is checked where the events live.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runGenerate(cmd.Context(), g, o, args)
 		},
@@ -53,6 +55,7 @@ and each finished rule is checked where the events live.`,
 	cmd.Flags().StringSliceVar(&o.goodware, "goodware", nil, "extra known-good files or folders for YARA string scoring and proof (repeatable)")
 	o.ch.bind(cmd)
 	o.ch.bindWindow(cmd)
+	cmd.Flags().IntVar(&o.maxFetch, "fetch-limit", gensigma.DefaultMaxFetch, "with --clickhouse: the most benign events fetched for one draft; broader drafts are narrowed by counts in the table first")
 	return cmd
 }
 
@@ -69,7 +72,10 @@ func runGenerate(ctx context.Context, g *globals, o generateOptions, files []str
 			return usageError{err}
 		}
 	}
-	sg := &gensigma.Generator{}
+	if o.maxFetch < 1 {
+		return usagef("--fetch-limit %d: expected at least 1", o.maxFetch)
+	}
+	sg := &gensigma.Generator{MaxFetch: o.maxFetch}
 	var table *clickhouse.Table
 	if o.ch.url != "" {
 		b, err := o.ch.openBackend()

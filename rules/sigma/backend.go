@@ -187,3 +187,31 @@ func (b MemoryBackend) Values(ctx context.Context, fields []string) ([]string, e
 	}
 	return vs.sorted(), ctx.Err()
 }
+
+// Counter is a Backend that counts each detection rule's matching events
+// without handing them over: a store answers with one number per rule.
+type Counter interface {
+	Count(ctx context.Context, set *Set, p *Pipeline) (map[*Rule]int, error)
+}
+
+// CountDetections counts the events each detection rule of set matches
+// on b: with Count when b is a Counter, otherwise by running Detect. A
+// rule the backend refuses is an error.
+func CountDetections(ctx context.Context, b Backend, set *Set, p *Pipeline) (map[*Rule]int, error) {
+	if c, ok := b.(Counter); ok {
+		return c.Count(ctx, set, p)
+	}
+	out := map[*Rule]int{}
+	rep, err := b.Detect(ctx, set, p, func(d Detection) {
+		if d.Rule.Kind == KindRule {
+			out[d.Rule]++
+		}
+	})
+	if err != nil {
+		return nil, err
+	}
+	if len(rep.Refused) > 0 {
+		return nil, rep.Refused[0]
+	}
+	return out, nil
+}

@@ -1,6 +1,7 @@
 package sigma
 
 import (
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -55,7 +56,28 @@ type route struct {
 
 type routeCond struct {
 	slot   int
+	name   string
 	values []string // lower-cased
+}
+
+// routed reports whether a channel route with rules takes ev, reading the
+// event's own fields (the same first value per name the view reads).
+func (e *Engine) routed(ev *events.Event) bool {
+	ch, _ := ev.Get("Channel")
+	for _, ri := range e.byChannel[Lower(ch)] {
+		ok := true
+		for _, c := range e.routes[ri].conds {
+			val, found := ev.Get(c.name)
+			if !found || !slices.Contains(c.values, Lower(val)) {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			return true
+		}
+	}
+	return false
 }
 
 // NewEngine compiles set for the pipeline (nil: no routing). The set is
@@ -160,7 +182,7 @@ func (e *Engine) buildRoutes() {
 				channels = vals
 				continue
 			}
-			rt.conds = append(rt.conds, routeCond{slot: e.slot(f), values: vals})
+			rt.conds = append(rt.conds, routeCond{slot: e.slot(f), name: f, values: vals})
 		}
 		for i, r := range e.rules {
 			if src.serves(r.Logsource) {
@@ -396,6 +418,11 @@ func (e *Engine) NewMatcher() *Matcher {
 // detection. Correlation rules are decided later, by Correlate.
 func (m *Matcher) Match(ev *events.Event, fn func(Detection)) {
 	e := m.e
+	if len(e.open) == 0 && !e.routed(ev) {
+		// Only channel-routed rules and none reads this event: it is
+		// not even lower-cased or scanned.
+		return
+	}
 	v := m.v
 	v.load(ev, e.slotOf)
 	m.ruleGen++
