@@ -146,7 +146,7 @@ func (r *run) fetchConj(ls sigma.Logsource, cands []pred, chosen []int) error {
 
 // DefaultMaxFetch is how many benign events the generator fetches for one
 // draft at most when Generator.MaxFetch is not set.
-const DefaultMaxFetch = 100000
+const DefaultMaxFetch = 20000
 
 func (r *run) maxFetch() int {
 	n := r.g.MaxFetch
