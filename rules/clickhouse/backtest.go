@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -78,6 +79,16 @@ func Compile(set *sigma.Set, p *sigma.Pipeline) *Compiled {
 // when it only feeds correlations (unless one says generate: true), and
 // not a correlation that feeds another.
 func reported(set *sigma.Set, r *sigma.Rule) bool {
+	if c := r.Correlation(); c != nil {
+		// A correlation another builds on is reported when it says
+		// generate itself.
+		for _, x := range set.Rules {
+			if xc := x.Correlation(); xc != nil && slices.Contains(xc.Targets(), r) {
+				return c.Generate
+			}
+		}
+		return true
+	}
 	feeds, generate := false, false
 	for _, x := range set.Rules {
 		if c := x.Correlation(); c != nil {
@@ -95,8 +106,16 @@ func reported(set *sigma.Set, r *sigma.Rule) bool {
 // correlate fetches the rows a correlation's rules match and decides it.
 func (b *Backend) correlate(ctx context.Context, comp *Compiled, cr *sigma.Rule) ([]sigma.Detection, error) {
 	db, t := b.Table.Client.Database, b.Table.Name
-	var rows []sigma.CorrelationRow
+	var rows, chained []sigma.CorrelationRow
 	for _, sel := range comp.Correlations[cr] {
+		if sel.From != nil {
+			dets, err := b.correlate(ctx, comp, sel.From)
+			if err != nil {
+				return nil, err
+			}
+			chained = append(chained, sigma.ChainRows(cr, sel, dets)...)
+			continue
+		}
 		cols := "time, nanos, file, record, line, offset"
 		for _, f := range sel.Fields {
 			cols += ", " + f
@@ -123,6 +142,9 @@ func (b *Backend) correlate(ctx context.Context, comp *Compiled, cr *sigma.Rule)
 		}
 		return a.Source.Offset < b.Source.Offset
 	})
+	// The engine feeds a chained correlation's detections after the
+	// events; its windows take equal times in that order.
+	rows = append(rows, chained...)
 	return comp.Engine.DecideCorrelation(cr, rows), nil
 }
 

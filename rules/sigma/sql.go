@@ -145,6 +145,10 @@ type CorrelationSelect struct {
 	Pos    int
 	Where  string
 	Fields []string
+	// From, when set, is a correlation this one builds on: its
+	// detections feed position Pos with their group-by values (see
+	// ChainRows), and there is no Where.
+	From *Rule
 }
 
 // ClickHouseCorrelation compiles what a correlation needs from the event
@@ -153,8 +157,8 @@ type CorrelationSelect struct {
 // correlation's aliases and the route's field mapping). The windows are
 // then decided by DecideCorrelation over the rows, exactly as the engine
 // decides them: ClickHouse 18.16 has no window functions, and the
-// engine's windows consume the events that fired. Correlations of
-// correlations are refused.
+// engine's windows consume the events that fired. A correlation that
+// builds on another is fed that one's detections (ChainRows).
 func (e *Engine) ClickHouseCorrelation(cr *Rule) ([]CorrelationSelect, error) {
 	c := cr.correlation
 	if cr.Kind != KindCorrelation || c == nil {
@@ -162,8 +166,15 @@ func (e *Engine) ClickHouseCorrelation(cr *Rule) ([]CorrelationSelect, error) {
 	}
 	var out []CorrelationSelect
 	for pos, t := range c.targets {
+		if t.Kind == KindCorrelation {
+			if _, err := e.ClickHouseCorrelation(t); err != nil {
+				return nil, SQLRefusal{cr, "correlation " + t.Title + ": " + err.(SQLRefusal).Reason}
+			}
+			out = append(out, CorrelationSelect{Pos: pos, From: t})
+			continue
+		}
 		if t.Kind != KindRule {
-			return nil, SQLRefusal{cr, "a correlation of correlations is decided only by the in-process engine"}
+			return nil, SQLRefusal{cr, "rule " + t.Title + " is not a detection or correlation rule"}
 		}
 		branches, err := e.sqlBranches(t)
 		if err != nil {
@@ -206,6 +217,25 @@ type CorrelationRow struct {
 	Time   time.Time
 	Source events.Source
 	Values []string
+}
+
+// ChainRows turns the detections of the correlation a select builds on
+// into rows for the correlation cr, as the engine feeds them: their time
+// and place, and cr's group-by values taken from their groups.
+func ChainRows(cr *Rule, sel CorrelationSelect, dets []Detection) []CorrelationRow {
+	c := cr.correlation
+	out := make([]CorrelationRow, 0, len(dets))
+	for _, d := range dets {
+		row := CorrelationRow{Pos: sel.Pos, Time: d.Time, Source: d.Source}
+		for _, g := range c.GroupBy {
+			row.Values = append(row.Values, d.Group[g])
+		}
+		if c.Field != "" {
+			row.Values = append(row.Values, "")
+		}
+		out = append(out, row)
+	}
+	return out
 }
 
 // DecideCorrelation decides a correlation over the rows its rules
@@ -546,7 +576,7 @@ func (c *sqlCompiler) one(m *fieldMatcher, val *value, v string) (string, error)
 		return fmt.Sprintf("(match(%s, %s) AND bitAnd(IPv4StringToNum(%s), %d) = %d)", ip, sqlString(ipv4Pattern), ip, mask, n), nil
 	case kindNumber:
 		if val.timePart != "" {
-			return "", fmt.Errorf("the %s modifier has no ClickHouse expression here", val.timePart)
+			return "", fmt.Errorf("the %s modifier has no ClickHouse expression that parses timestamps exactly as the engine does", val.timePart)
 		}
 		op := map[cmpOp]string{opEq: "=", opLt: "<", opLte: "<=", opGt: ">", opGte: ">="}[val.op]
 		num := strconv.FormatFloat(val.num, 'g', -1, 64)
