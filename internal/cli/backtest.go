@@ -72,7 +72,7 @@ func window(b *clickhouse.Backend) string {
 	case !b.From.IsZero() && !b.To.IsZero():
 		return fmt.Sprintf(" from %s to %s", b.From.Format(time.RFC3339), b.To.Format(time.RFC3339))
 	case !b.From.IsZero():
-		return " from " + b.From.Format(time.RFC3339)
+		return " from " + b.From.Format(time.RFC3339) + " on"
 	case !b.To.IsZero():
 		return " before " + b.To.Format(time.RFC3339)
 	}
@@ -145,7 +145,7 @@ init' and fill it with 'antibody backtest load'.`,
 				return usageError{err}
 			}
 			ctx := cmd.Context()
-			_, files, evs, err := t.Loaded(ctx)
+			evs, files, err := b.Examined(ctx)
 			if err != nil {
 				return chHint(err, t)
 			}
@@ -159,7 +159,7 @@ init' and fill it with 'antibody backtest load'.`,
 					return err
 				}
 			}
-			out := backtestOutput{Events: evs, Files: files, Refused: []refusedRule{}, Rules: []backtestRule{}}
+			out := backtestOutput{Events: evs, Files: files, Window: strings.TrimSpace(window(b)), Refused: []refusedRule{}, Rules: []backtestRule{}}
 			for _, s := range stats {
 				br := backtestRule{ID: s.Rule.ID, Title: s.Rule.Title, File: s.Rule.File, Hits: s.Hits, Top: []topValue{}, Samples: []string{}}
 				if s.Hits > 0 && !s.First.IsZero() {
@@ -232,13 +232,16 @@ init' and fill it with 'antibody backtest load'.`,
 	var loadConn chFlags
 	var evPaths []string
 	var batch int
+	var again bool
 	loadCmd := &cobra.Command{
 		Use:   "load --clickhouse URL --events PATH...",
 		Short: "Stream EVTX and JSON events into the event table in batches",
 		Long: `Read EVTX, JSON Lines and JSON event files (folders are walked) and insert them
 into the event table in batches over the HTTP interface. A load that stops part way
 (the server refuses, goes away, a file cannot be read) is reported as incomplete and
-is never read by backtests; only a finished load is recorded as complete.`,
+is never read by backtests; only a finished load is recorded as complete. A file whose
+content a complete load already holds (same SHA-256, whatever its path) is refused,
+since its events would be counted twice; --again loads it anyway.`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if len(evPaths) == 0 {
@@ -248,7 +251,7 @@ is never read by backtests; only a finished load is recorded as complete.`,
 			if err != nil {
 				return err
 			}
-			opts := clickhouse.LoadOptions{BatchEvents: batch}
+			opts := clickhouse.LoadOptions{BatchEvents: batch, Again: again}
 			if isTerminal(g.stderr) {
 				opts.Progress = func(s clickhouse.LoadStats) {
 					fmt.Fprintf(g.stderr, "\rloaded %d events in %d batches", s.Events, s.Batches)
@@ -259,7 +262,8 @@ is never read by backtests; only a finished load is recorded as complete.`,
 				fmt.Fprintln(g.stderr)
 			}
 			var inc *clickhouse.IncompleteLoad
-			if errors.As(err, &inc) {
+			var serr *clickhouse.ServerError
+			if errors.As(err, &inc) || errors.As(err, &serr) {
 				return chHint(err, t)
 			}
 			if err != nil {
@@ -276,6 +280,7 @@ is never read by backtests; only a finished load is recorded as complete.`,
 	loadConn.bind(loadCmd)
 	loadCmd.Flags().StringSliceVar(&evPaths, "events", nil, "event files or folders (EVTX, JSON Lines, JSON)")
 	loadCmd.Flags().IntVar(&batch, "batch", 20000, "events per INSERT")
+	loadCmd.Flags().BoolVar(&again, "again", false, "load files even when a complete load already holds the same content")
 
 	cmd.AddCommand(initCmd, loadCmd)
 	return cmd
@@ -293,6 +298,7 @@ func parseWhen(s string) (time.Time, error) {
 type backtestOutput struct {
 	Events  int            `json:"events"`
 	Files   int            `json:"files"`
+	Window  string         `json:"window,omitempty"`
 	Rules   []backtestRule `json:"rules"`
 	Refused []refusedRule  `json:"refused"`
 }
@@ -338,13 +344,13 @@ func (o backtestOutput) text() string {
 	for _, r := range o.Refused {
 		fmt.Fprintf(&b, "refused %s (%s): %s\n", r.Title, r.File, r.Reason)
 	}
-	fmt.Fprintf(&b, "%d rules run, %d refused, over %d events from %d files\n", len(o.Rules), len(o.Refused), o.Events, o.Files)
+	fmt.Fprintf(&b, "%d rules run, %d refused, over %d events from %d files%s\n", len(o.Rules), len(o.Refused), o.Events, o.Files, prefixed(", events ", o.Window))
 	return b.String()
 }
 
 func (o backtestOutput) markdown() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "### Backtest: %d rules over %d events\n\n| hits | rule | first | last | noisiest values |\n|---|---|---|---|---|\n", len(o.Rules), o.Events)
+	fmt.Fprintf(&b, "### Backtest: %d rules over %d events%s\n\n| hits | rule | first | last | noisiest values |\n|---|---|---|---|---|\n", len(o.Rules), o.Events, prefixed(" (", o.Window)+suffixed(o.Window, ")"))
 	for _, r := range o.Rules {
 		var top []string
 		for _, v := range r.Top {
@@ -376,4 +382,18 @@ func chHint(err error, t *clickhouse.Table) error {
 		return usagef("%v (create the tables with: antibody backtest init --table %s)", err, t.Name)
 	}
 	return err
+}
+
+func suffixed(s, x string) string {
+	if s == "" {
+		return ""
+	}
+	return x
+}
+
+func prefixed(p, s string) string {
+	if s == "" {
+		return ""
+	}
+	return p + s
 }

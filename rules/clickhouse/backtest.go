@@ -447,3 +447,15 @@ func (b *Backend) Count(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) 
 	}
 	return out, nil
 }
+
+// Examined counts the events and files the backend reads: complete loads
+// within its time range.
+func (b *Backend) Examined(ctx context.Context) (evs, files int, err error) {
+	q := fmt.Sprintf("SELECT count(), uniqExact(file) FROM %s.%s WHERE %s", b.Table.Client.Database, b.Table.Name, b.where())
+	err = b.Table.Client.Rows(ctx, q, func(c []string) error {
+		evs, _ = strconv.Atoi(c[0])
+		files, _ = strconv.Atoi(c[1])
+		return nil
+	})
+	return evs, files, err
+}

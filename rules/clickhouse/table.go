@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -80,13 +83,16 @@ func (t *Table) Init(ctx context.Context) error {
 			return err
 		}
 	}
-	return t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s_loads (load String, finished DateTime('UTC'), files UInt64, events UInt64) ENGINE = TinyLog", db, t.Name))
+	if err := t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s_loads (load String, finished DateTime('UTC'), files UInt64, events UInt64) ENGINE = TinyLog", db, t.Name)); err != nil {
+		return err
+	}
+	return t.Client.Exec(ctx, fmt.Sprintf("CREATE TABLE IF NOT EXISTS %s.%s_files (load String, file String, sha256 String, size UInt64, events UInt64) ENGINE = TinyLog", db, t.Name))
 }
 
 // Drop removes the tables (for tests).
 func (t *Table) Drop(ctx context.Context) error {
 	db := t.Client.Database
-	for _, name := range []string{t.Name, t.Name + "_loads"} {
+	for _, name := range []string{t.Name, t.Name + "_loads", t.Name + "_files"} {
 		if err := t.Client.Exec(ctx, fmt.Sprintf("DROP TABLE IF EXISTS %s.%s", db, name)); err != nil {
 			return err
 		}
@@ -115,6 +121,34 @@ type LoadOptions struct {
 	BatchEvents int
 	// Progress, when set, is called after each batch.
 	Progress func(LoadStats)
+	// Again loads files whose content a complete load already holds;
+	// without it such a load is refused (DuplicateLoad), since every
+	// count over the table would count their events twice.
+	Again bool
+}
+
+// DuplicateLoad is a load refused because the table already holds some of
+// its files (the same content, whatever the path).
+type DuplicateLoad struct {
+	Files []LoadedFile
+}
+
+// LoadedFile is a file a complete load holds.
+type LoadedFile struct {
+	Path      string // as given now
+	LoadedAs  string // as given then
+	Load      string
+	LoadedEvs int
+}
+
+func (e *DuplicateLoad) Error() string {
+	f := e.Files[0]
+	more := ""
+	if len(e.Files) > 1 {
+		more = fmt.Sprintf(" (and %d more files)", len(e.Files)-1)
+	}
+	return fmt.Sprintf("%s is already in the table: load %s holds the same content as %s (%d events)%s; loading it again would count its events twice (expected new files, or --again to load them anyway)",
+		f.Path, f.Load, f.LoadedAs, f.LoadedEvs, more)
 }
 
 // IncompleteLoad is a load that failed part way: some batches are in the
@@ -145,6 +179,17 @@ func (t *Table) Load(ctx context.Context, paths []string, opts LoadOptions) (*Lo
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no event files in %s (expected .evtx, .json or .jsonl files)", strings.Join(paths, ", "))
 	}
+	sums := make([]fileSum, len(files))
+	for i, f := range files {
+		if sums[i], err = sumFile(f); err != nil {
+			return nil, err
+		}
+	}
+	if !opts.Again {
+		if err := t.checkNew(ctx, files, sums); err != nil {
+			return nil, err
+		}
+	}
 	id := make([]byte, 8)
 	if _, err := rand.Read(id); err != nil {
 		return nil, err
@@ -172,7 +217,9 @@ func (t *Table) Load(ctx context.Context, paths []string, opts LoadOptions) (*Lo
 		}
 		return nil
 	}
-	for _, f := range files {
+	perFile := make([]int, len(files))
+	for i, f := range files {
+		before := st.Events + rows
 		stats, err := events.Read(f, func(ev *events.Event) error {
 			appendRow(&batch, st.Load, ev)
 			rows++
@@ -186,12 +233,23 @@ func (t *Table) Load(ctx context.Context, paths []string, opts LoadOptions) (*Lo
 			return st, &IncompleteLoad{Stats: *st, Err: err}
 		}
 		st.Files++
+		perFile[i] = st.Events + rows - before
 		st.Damage = append(st.Damage, stats.Damage...)
 	}
 	if err := flush(); err != nil {
 		st.Elapsed = time.Since(start)
 		return st, &IncompleteLoad{Stats: *st, Err: err}
 	}
+	var frows bytes.Buffer
+	for i, sum := range sums {
+		fmt.Fprintf(&frows, "(%s, %s, %s, %d, %d)", quote(st.Load), quote(files[i]), quote(sum.sha256), sum.size, perFile[i])
+	}
+	fbody, err := t.Client.do(ctx, fmt.Sprintf("INSERT INTO %s.%s_files VALUES", t.Client.Database, t.Name), &frows, nil)
+	if err != nil {
+		st.Elapsed = time.Since(start)
+		return st, &IncompleteLoad{Stats: *st, Err: err}
+	}
+	fbody.Close()
 	rec := fmt.Sprintf("(%s, %d, %d, %d)", quote(st.Load), time.Now().Unix(), st.Files, st.Events)
 	body, err := t.Client.do(ctx, fmt.Sprintf("INSERT INTO %s.%s_loads VALUES", t.Client.Database, t.Name), strings.NewReader(rec), nil)
 	if err != nil {
@@ -266,4 +324,56 @@ func (t *Table) Loaded(ctx context.Context) (loads, files, evs int, err error) {
 		return nil
 	})
 	return
+}
+
+type fileSum struct {
+	sha256 string
+	size   int64
+}
+
+func sumFile(path string) (fileSum, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return fileSum{}, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return fileSum{}, fmt.Errorf("%s: %w", path, err)
+	}
+	return fileSum{sha256: hex.EncodeToString(h.Sum(nil)), size: n}, nil
+}
+
+// checkNew refuses files whose content a complete load already holds.
+func (t *Table) checkNew(ctx context.Context, files []string, sums []fileSum) error {
+	byHash := map[string]int{}
+	list := make([]string, 0, len(sums))
+	for i, s := range sums {
+		if _, ok := byHash[s.sha256]; !ok {
+			byHash[s.sha256] = i
+			list = append(list, quote(s.sha256))
+		}
+	}
+	db := t.Client.Database
+	q := fmt.Sprintf("SELECT sha256, file, load, events FROM %s.%s_files WHERE sha256 IN (%s) AND load IN (SELECT load FROM %s.%s_loads) ORDER BY file",
+		db, t.Name, strings.Join(list, ", "), db, t.Name)
+	dup := &DuplicateLoad{}
+	seen := map[string]bool{}
+	err := t.Client.Rows(ctx, q, func(c []string) error {
+		if seen[c[0]] {
+			return nil
+		}
+		seen[c[0]] = true
+		n, _ := strconv.Atoi(c[3])
+		dup.Files = append(dup.Files, LoadedFile{Path: files[byHash[c[0]]], LoadedAs: c[1], Load: c[2], LoadedEvs: n})
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if len(dup.Files) == 0 {
+		return nil
+	}
+	return dup
 }
