@@ -14,6 +14,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/antibody-dev/antibody/regress"
 	"github.com/antibody-dev/antibody/rules/clickhouse"
 	"github.com/antibody-dev/antibody/rules/events"
 	"github.com/antibody-dev/antibody/rules/sigma"
@@ -246,4 +247,61 @@ func TestDifferentialConformance(t *testing.T) {
 		})
 	}
 	t.Logf("%d cases, %d detections compared", len(files), compared)
+}
+
+// TestDifferentialRegressionSuite backtests the example's generated rules
+// over the sample files its regression suite reads and requires, for
+// every rule and sample the suite expects a match in, the same count as
+// antibody test reports.
+func TestDifferentialRegressionSuite(t *testing.T) {
+	tbl := server(t, "regress")
+	ctx := context.Background()
+	ws, err := filepath.Abs("../../testdata/example")
+	require.NoError(t, err)
+	rulesDir := filepath.Join(ws, "rules", "sigma", "inc-2026-031")
+	rep, err := regress.Run(ctx, regress.Options{Workspace: ws, Paths: []string{rulesDir}})
+	require.NoError(t, err)
+
+	type ruleFile struct{ rule, file string }
+	want := map[ruleFile]int{}
+	sampleSet := map[string]bool{}
+	for _, c := range rep.Cases {
+		if c.Artifact.Kind != "sigma" || c.Expect != "match" {
+			continue
+		}
+		f, err := filepath.Abs(c.Sample)
+		require.NoError(t, err)
+		want[ruleFile{c.Artifact.ID, f}] = c.Count
+		sampleSet[f] = true
+	}
+	require.NotEmpty(t, want)
+	var samples []string
+	for f := range sampleSet {
+		_, err := os.Stat(f)
+		require.NoError(t, err, "sample %s", f)
+		samples = append(samples, f)
+	}
+	sort.Strings(samples)
+
+	require.NoError(t, tbl.Drop(ctx))
+	require.NoError(t, tbl.Init(ctx))
+	_, err = tbl.Load(ctx, samples, clickhouse.LoadOptions{})
+	require.NoError(t, err)
+	p, err := sigma.LoadPipeline("windows")
+	require.NoError(t, err)
+	set, err := sigma.Load([]string{rulesDir}, sigma.LoadOptions{Pipeline: p})
+	require.NoError(t, err)
+	got := map[ruleFile]int{}
+	remote, err := (&clickhouse.Backend{Table: tbl}).Detect(ctx, set, p, func(d sigma.Detection) {
+		f, _ := filepath.Abs(d.Source.File)
+		got[ruleFile{d.Rule.ID, f}]++
+	})
+	require.NoError(t, err)
+	require.Empty(t, remote.Refused)
+	total := 0
+	for k, n := range want {
+		assert.Equal(t, n, got[k], "rule %s in %s: antibody test counts %d", k.rule, filepath.Base(k.file), n)
+		total += n
+	}
+	t.Logf("%d rule x sample expectations of antibody test, %d detections, equal in the backtest over %d sample files", len(want), total, len(samples))
 }
