@@ -60,6 +60,42 @@ func (e *Engine) ClickHouseWhere(r *Rule) (string, error) {
 	return strings.Join(parts, " OR "), nil
 }
 
+// ClickHousePrefilter is a cheap necessary condition of a detection rule
+// for PREWHERE: one of the literals that every event the rule matches
+// holds in some lower-cased value, found in the values joined (the
+// engine's own prefilter, which scans the same joined text). "" when the
+// rule needs no literal (a regex, a number, a field that must be absent).
+func (e *Engine) ClickHousePrefilter(rules ...*Rule) string {
+	seen := map[string]bool{}
+	var conds []string
+	joined := fmt.Sprintf("(arrayStringConcat(%s, '\\0') AS _joined)", SQLLower)
+	for _, r := range rules {
+		if r.Kind != KindRule {
+			return ""
+		}
+		need := needOf(r.compiled)
+		if need.top {
+			return ""
+		}
+		for _, l := range need.lits {
+			if !seen[l] {
+				seen[l] = true
+				conds = append(conds, fmt.Sprintf("position(%s, %s) > 0", joined, sqlString(l)))
+				joined = "_joined"
+			}
+		}
+	}
+	// Each literal is one more scan of every row's joined values (18.16
+	// has no multi-substring search): past a few, the prefilter costs
+	// more than it saves.
+	if len(conds) == 0 || len(conds) > maxPrefilterLiterals {
+		return ""
+	}
+	return strings.Join(conds, " OR ")
+}
+
+const maxPrefilterLiterals = 12
+
 // sqlBranch is a rule on one route: the events that route takes (and no
 // earlier one does) and the rule's condition with that route's aliases.
 type sqlBranch struct {
