@@ -40,23 +40,13 @@ type drafts struct {
 // compileDrafts writes each predicate as a one-field rule of the log
 // source.
 func (r *run) compileDrafts(ls sigma.Logsource, preds []pred) (*drafts, error) {
-	d := &docWriter{}
-	for i, p := range preds {
-		if i > 0 {
-			d.line(0, "---")
-		}
-		d.line(0, fmt.Sprintf("title: p%d", i))
-		writeLogsource(d, ls)
-		d.line(0, "detection:")
-		writePred(d, "sel", p)
-		d.line(1, "condition: sel")
+	each := make([][]int, len(preds))
+	for i := range preds {
+		each[i] = []int{i}
 	}
-	set, err := sigma.Parse("tuning", d.bytes(), sigma.LoadOptions{Pipeline: r.p})
+	set, err := r.conjunctions(ls, preds, each)
 	if err != nil {
 		return nil, err
-	}
-	if len(set.Refusals) > 0 {
-		return nil, fmt.Errorf("draft predicate refused: %s", set.Refusals[0].Error())
 	}
 	out := &drafts{set: set, index: map[*sigma.Rule]int{}, n: len(preds)}
 	for i, rule := range set.Rules {
