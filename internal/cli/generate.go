@@ -54,6 +54,7 @@ finished rule is checked where the events live.`,
 	cmd.Flags().BoolVar(&o.dryRun, "dry-run", false, "print the diff of what would change; write nothing")
 	cmd.Flags().StringSliceVar(&o.goodware, "goodware", nil, "extra known-good files or folders for YARA string scoring and proof (repeatable)")
 	o.ch.bind(cmd)
+	cmd.Flags().Lookup("clickhouse").Usage = "tune the Sigma rules against the backtest table on this ClickHouse (HTTP URL, e.g. http://127.0.0.1:8123) instead of the benign corpora"
 	o.ch.bindWindow(cmd)
 	cmd.Flags().IntVar(&o.maxFetch, "fetch-limit", gensigma.DefaultMaxFetch, "with --clickhouse: the most benign events fetched for one draft; broader drafts are narrowed by counts in the table first")
 	return cmd

@@ -74,6 +74,7 @@ from the incident's first recorded milestone to its detection, or over --from/--
 	}
 	cmd.Flags().StringVarP(&out, "output", "o", "", "write the report to this file")
 	ch.bind(cmd)
+	cmd.Flags().Lookup("clickhouse").Usage = "compute the projected time to detect over the backtest table on this ClickHouse (HTTP URL) instead of the evidence"
 	ch.bindWindow(cmd)
 	return cmd
 }
