@@ -263,7 +263,8 @@ since its events would be counted twice; --again loads it anyway.`,
 			}
 			var inc *clickhouse.IncompleteLoad
 			var serr *clickhouse.ServerError
-			if errors.As(err, &inc) || errors.As(err, &serr) {
+			var oldTable *clickhouse.OldTable
+			if errors.As(err, &inc) || errors.As(err, &serr) || errors.As(err, &oldTable) {
 				return chHint(err, t)
 			}
 			if err != nil {
@@ -377,6 +378,13 @@ func clip(s string, n int) string {
 // chHint adds what to do to ClickHouse's answer when the event table is
 // missing.
 func chHint(err error, t *clickhouse.Table) error {
+	var old *clickhouse.OldTable
+	if errors.As(err, &old) {
+		if old.Missing {
+			return usagef("%v (create the tables with: antibody backtest init --table %s)", err, t.Name)
+		}
+		return usagef("%v (expected the current schema: antibody backtest init --replace --table %s, then load the events again)", err, t.Name)
+	}
 	var serr *clickhouse.ServerError
 	if errors.As(err, &serr) && strings.Contains(serr.Message, "Code: 60,") {
 		return usagef("%v (create the tables with: antibody backtest init --table %s)", err, t.Name)

@@ -24,7 +24,9 @@ import (
 // (the sort key, so routing skips what it does not need), host and
 // provider the first Computer and Provider_Name. load names the load the row
 // came in with: backtests read only loads recorded as complete in the
-// loads table.
+// loads table. dup is 1 when some field name occurs more than once in the
+// event (unnamed EventData, for one): on the other rows a field has one
+// value, and queries use the faster single-value conditions there.
 const Schema = `(
     time DateTime('UTC'),
     nanos UInt32,
@@ -39,7 +41,8 @@ const Schema = `(
     provider String,
     names Array(String),
     vals Array(String),
-    lvals Array(String)
+    lvals Array(String),
+    dup UInt8
 )`
 
 // Table is where the events are: a database, a table name and, for a
@@ -179,6 +182,9 @@ func (t *Table) Load(ctx context.Context, paths []string, opts LoadOptions) (*Lo
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no event files in %s (expected .evtx, .json or .jsonl files)", strings.Join(paths, ", "))
 	}
+	if err := t.check(ctx); err != nil {
+		return nil, err
+	}
 	sums := make([]fileSum, len(files))
 	for i, f := range files {
 		if sums[i], err = sumFile(f); err != nil {
@@ -305,7 +311,24 @@ func appendRow(b *bytes.Buffer, load string, ev *events.Event) {
 		}
 		b.WriteString(quote(sigma.Lower(f.Value)))
 	}
-	b.WriteString("])\n")
+	b.WriteString("],")
+	if repeats(ev) {
+		b.WriteString("1)\n")
+	} else {
+		b.WriteString("0)\n")
+	}
+}
+
+// repeats reports whether a field name occurs more than once.
+func repeats(ev *events.Event) bool {
+	seen := make(map[string]bool, len(ev.Fields))
+	for _, f := range ev.Fields {
+		if seen[f.Name] {
+			return true
+		}
+		seen[f.Name] = true
+	}
+	return false
 }
 
 var quoter = strings.NewReplacer(`\`, `\\`, `'`, `\'`)

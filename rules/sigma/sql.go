@@ -46,10 +46,22 @@ func (r SQLRefusal) Error() string {
 // equivalent expression is refused with an SQLRefusal; correlation rules
 // are compiled by ClickHouseCorrelation instead.
 func (e *Engine) ClickHouseWhere(r *Rule) (string, error) {
+	return e.clickHouseWhere(r, false)
+}
+
+// ClickHouseWhereSingle is ClickHouseWhere for the rows in which no field
+// name repeats (the table's dup = 0): each field's lambda then runs over
+// its one value instead of every field of the event, which 18.16 does
+// several times faster. On such rows both expressions agree.
+func (e *Engine) ClickHouseWhereSingle(r *Rule) (string, error) {
+	return e.clickHouseWhere(r, true)
+}
+
+func (e *Engine) clickHouseWhere(r *Rule, single bool) (string, error) {
 	if r.Kind != KindRule {
 		return "", SQLRefusal{r, "a correlation rule has no single SQL condition (see ClickHouseCorrelation)"}
 	}
-	branches, err := e.sqlBranches(r)
+	branches, err := e.sqlBranches(r, single)
 	if err != nil {
 		return "", err
 	}
@@ -103,7 +115,7 @@ type sqlBranch struct {
 	c     *sqlCompiler
 }
 
-func (e *Engine) sqlBranches(r *Rule) ([]sqlBranch, error) {
+func (e *Engine) sqlBranches(r *Rule, single bool) ([]sqlBranch, error) {
 	idx := -1
 	for i, x := range e.rules {
 		if x == r {
@@ -148,7 +160,7 @@ func (e *Engine) sqlBranches(r *Rule) ([]sqlBranch, error) {
 	var earlier []string
 	for _, ri := range order {
 		rt := e.routes[ri]
-		c := &sqlCompiler{e: e, names: names, alias: map[int][]int{}}
+		c := &sqlCompiler{e: e, names: names, alias: map[int][]int{}, single: single}
 		for _, a := range rt.aliases {
 			c.alias[a[0]] = append(c.alias[a[0]], a[1])
 		}
@@ -178,9 +190,12 @@ func (e *Engine) sqlBranches(r *Rule) ([]sqlBranch, error) {
 // its rules matches on one route, with the SQL of the values the
 // correlation reads from them (its group-by fields, then its value field).
 type CorrelationSelect struct {
-	Pos    int
-	Where  string
-	Fields []string
+	Pos   int
+	Where string
+	// WhereSingle is Where for rows whose field names do not repeat
+	// (see ClickHouseWhereSingle).
+	WhereSingle string
+	Fields      []string
 	// From, when set, is a correlation this one builds on: its
 	// detections feed position Pos with their group-by values (see
 	// ChainRows), and there is no Where.
@@ -212,7 +227,11 @@ func (e *Engine) ClickHouseCorrelation(cr *Rule) ([]CorrelationSelect, error) {
 		if t.Kind != KindRule {
 			return nil, SQLRefusal{cr, "rule " + t.Title + " is not a detection or correlation rule"}
 		}
-		branches, err := e.sqlBranches(t)
+		branches, err := e.sqlBranches(t, false)
+		if err != nil {
+			return nil, SQLRefusal{cr, "rule " + t.Title + ": " + err.(SQLRefusal).Reason}
+		}
+		singles, err := e.sqlBranches(t, true)
 		if err != nil {
 			return nil, SQLRefusal{cr, "rule " + t.Title + ": " + err.(SQLRefusal).Reason}
 		}
@@ -220,8 +239,8 @@ func (e *Engine) ClickHouseCorrelation(cr *Rule) ([]CorrelationSelect, error) {
 		if c.Field != "" {
 			reads = append(reads, c.Field)
 		}
-		for _, b := range branches {
-			cs := CorrelationSelect{Pos: pos, Where: b.where}
+		for bi, b := range branches {
+			cs := CorrelationSelect{Pos: pos, Where: b.where, WhereSingle: singles[bi].where}
 			for _, name := range reads {
 				if alias, ok := c.Aliases[name]; ok {
 					if f, ok := alias[t.Name]; ok {
@@ -295,6 +314,21 @@ type sqlCompiler struct {
 	e     *Engine
 	names []string
 	alias map[int][]int // destination slot -> source slots, in order
+	// single compiles for rows whose field names do not repeat: a
+	// field's lambda runs over its one value.
+	single bool
+}
+
+// fieldExists is "some value of field name satisfies body": a lambda over
+// every (name, value) pair of the event, or, in single mode, over the
+// field's one value (the caller guards with has(names, name)).
+func (c *sqlCompiler) fieldExists(name, args, body, arrays string) string {
+	if c.single {
+		return fmt.Sprintf("arrayExists((v, lv%s) -> (%s), [%s[indexOf(%s, %s)]], [%s[indexOf(%s, %s)]]%s)",
+			args, body, SQLValues, SQLNames, sqlString(name), SQLLower, SQLNames, sqlString(name), arrays)
+	}
+	return fmt.Sprintf("arrayExists((n, v, lv%s) -> n = %s AND (%s), %s, %s, %s%s)",
+		args, sqlString(name), body, SQLNames, SQLValues, SQLLower, arrays)
 }
 
 // routeCond is the SQL of the route's conditions: Channel and the other
@@ -464,8 +498,7 @@ func (c *sqlCompiler) matcher(m *fieldMatcher) (string, error) {
 				plain = append(plain, one)
 				continue
 			}
-			x := fmt.Sprintf("arrayExists((n, v, lv%s) -> n = %s AND (%s), %s, %s, %s%s)",
-				c.refArg(&m.values[i]), sqlString(name), one, SQLNames, SQLValues, SQLLower, c.refArray(&m.values[i]))
+			x := c.fieldExists(name, c.refArg(&m.values[i]), one, c.refArray(&m.values[i]))
 			if m.values[i].kind == kindFieldRef {
 				// The engine compares only with a field that is there.
 				var has []string
@@ -478,8 +511,7 @@ func (c *sqlCompiler) matcher(m *fieldMatcher) (string, error) {
 		}
 		if len(plain) > 0 {
 			// Any of the values on any of the field's values: one pass.
-			each = append(each, fmt.Sprintf("arrayExists((n, v, lv) -> n = %s AND (%s), %s, %s, %s)",
-				sqlString(name), strings.Join(plain, " OR "), SQLNames, SQLValues, SQLLower))
+			each = append(each, c.fieldExists(name, "", strings.Join(plain, " OR "), ""))
 		}
 		joined := strings.Join(each, " OR ")
 		if m.all {
@@ -521,6 +553,9 @@ func (c *sqlCompiler) refArray(v *value) string {
 			return fmt.Sprintf("%s[indexOf(%s, %s)]", col, SQLNames, sqlString(name)), nil
 		})
 		return s
+	}
+	if c.single {
+		return fmt.Sprintf(", [%s], [%s]", read(SQLValues), read(SQLLower))
 	}
 	return fmt.Sprintf(", replicate(%s, %s), replicate(%s, %s)", read(SQLValues), SQLNames, read(SQLLower), SQLNames)
 }
