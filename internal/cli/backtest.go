@@ -155,7 +155,7 @@ init' and fill it with 'antibody backtest load'.`,
 			}
 			samplesOf := map[*sigma.Rule][]sigma.Detection{}
 			if samples > 0 {
-				if _, err := b.Detect(ctx, set, p, func(d sigma.Detection) { samplesOf[d.Rule] = append(samplesOf[d.Rule], d) }); err != nil {
+				if _, err := b.Detect(ctx, firing(set, stats), p, func(d sigma.Detection) { samplesOf[d.Rule] = append(samplesOf[d.Rule], d) }); err != nil {
 					return err
 				}
 			}
@@ -404,4 +404,26 @@ func prefixed(p, s string) string {
 		return ""
 	}
 	return p + s
+}
+
+// firing is the part of a rule set worth asking for sample events: the
+// rules that fired and the filters, or the whole set when it has
+// correlations (whose rules report differently alone).
+func firing(set *sigma.Set, stats []clickhouse.RuleStats) *sigma.Set {
+	fired := map[*sigma.Rule]bool{}
+	for _, s := range stats {
+		if s.Hits > 0 {
+			fired[s.Rule] = true
+		}
+	}
+	out := &sigma.Set{}
+	for _, r := range set.Rules {
+		switch {
+		case r.Kind == sigma.KindCorrelation:
+			return set
+		case fired[r] || r.Kind == sigma.KindFilter:
+			out.Rules = append(out.Rules, r)
+		}
+	}
+	return out
 }

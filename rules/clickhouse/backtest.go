@@ -398,7 +398,7 @@ func (b *Backend) Stats(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) 
 	// Rules with small conditions share a query; a large one gets its
 	// own, where its routing condition lets ClickHouse read only the
 	// parts of the table sorted under its channels and event ids.
-	for _, part := range batches(plain, comp.Where) {
+	for _, part := range comp.batches(plain) {
 		stats := make([]RuleStats, len(part))
 		for i, r := range part {
 			stats[i].Rule = r
@@ -568,19 +568,25 @@ func (b *Backend) Values(ctx context.Context, fields []string) ([]string, error)
 // Count implements sigma.Counter: each detection rule's matching events,
 // counted in the table, many rules to a query. Correlations and refused
 // rules are an error.
-// batches groups rules for queries: small conditions (the generator's
-// drafts, short SigmaHQ rules) share a query, one pass for many rules;
-// large ones (long value lists) each get their own, where the routing
-// condition narrows what is read: on 18.16 a batch of large rules scans
-// every row for every rule.
-func batches(rules []*sigma.Rule, where map[*sigma.Rule]string) [][]*sigma.Rule {
+// batches groups rules for queries. Rules with literals share a query
+// only while their literals together still make a PREWHERE (see plan),
+// since the prefilter is what makes them cheap; rules without share one
+// while their conditions are small. A large condition (long value lists)
+// gets its own query, where the routing condition narrows what is read:
+// on 18.16 a batch of large rules scans every row for every rule.
+func (c *Compiled) batches(rules []*sigma.Rule) [][]*sigma.Rule {
 	const perQuery, batchChars = 40, 4000
 	var out [][]*sigma.Rule
 	for start := 0; start < len(rules); {
-		end, chars := start, 0
+		lits := c.Engine.ClickHousePrefilter(rules[start]) != ""
+		end, chars := start+1, len(c.Where[rules[start]])
 		for end < len(rules) && end-start < perQuery {
-			n := len(where[rules[end]])
-			if end > start && chars+n > batchChars {
+			r := rules[end]
+			n := len(c.Where[r])
+			if chars+n > batchChars || (c.Engine.ClickHousePrefilter(r) != "") != lits {
+				break
+			}
+			if lits && c.Engine.ClickHousePrefilter(rules[start:end+1]...) == "" {
 				break
 			}
 			chars += n
@@ -611,7 +617,7 @@ func (b *Backend) Count(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) 
 	}
 	db, t := b.Table.Client.Database, b.Table.Name
 	out := map[*sigma.Rule]int{}
-	for _, part := range batches(rules, comp.Where) {
+	for _, part := range comp.batches(rules) {
 		for _, h := range comp.plan(part...) {
 			counts := make([]string, len(part))
 			any := make([]string, len(part))
