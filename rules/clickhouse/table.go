@@ -338,16 +338,6 @@ func quote(s string) string {
 	return "'" + quoter.Replace(s) + "'"
 }
 
-// Loaded returns how many events and files the complete loads hold.
-func (t *Table) Loaded(ctx context.Context) (loads, files, evs int, err error) {
-	err = t.Client.Rows(ctx, fmt.Sprintf("SELECT count(), sum(files), sum(events) FROM %s.%s_loads", t.Client.Database, t.Name), func(c []string) error {
-		loads, _ = strconv.Atoi(c[0])
-		files, _ = strconv.Atoi(c[1])
-		evs, _ = strconv.Atoi(c[2])
-		return nil
-	})
-	return
-}
 
 type fileSum struct {
 	sha256 string
