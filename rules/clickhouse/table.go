@@ -338,7 +338,6 @@ func quote(s string) string {
 	return "'" + quoter.Replace(s) + "'"
 }
 
-
 type fileSum struct {
 	sha256 string
 	size   int64
