@@ -565,9 +565,6 @@ func (b *Backend) Values(ctx context.Context, fields []string) ([]string, error)
 	return out, err
 }
 
-// Count implements sigma.Counter: each detection rule's matching events,
-// counted in the table, many rules to a query. Correlations and refused
-// rules are an error.
 // batches groups rules for queries. Rules with literals share a query
 // only while their literals together still make a PREWHERE (see plan),
 // since the prefilter is what makes them cheap; rules without share one
@@ -598,6 +595,9 @@ func (c *Compiled) batches(rules []*sigma.Rule) [][]*sigma.Rule {
 	return out
 }
 
+// Count implements sigma.Counter: each detection rule's matching events,
+// counted in the table, many rules to a query. Correlations and refused
+// rules are an error.
 func (b *Backend) Count(ctx context.Context, set *sigma.Set, p *sigma.Pipeline) (map[*sigma.Rule]int, error) {
 	if err := b.snapshot(ctx); err != nil {
 		return nil, err
