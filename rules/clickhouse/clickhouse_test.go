@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rogpeppe/go-internal/txtar"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -18,6 +17,7 @@ import (
 	"github.com/antibody-dev/antibody/rules/clickhouse"
 	"github.com/antibody-dev/antibody/rules/events"
 	"github.com/antibody-dev/antibody/rules/sigma"
+	"github.com/antibody-dev/antibody/rules/sigma/sigmatest"
 )
 
 // server returns the table to test with, on the ClickHouse named by
@@ -188,42 +188,16 @@ func TestDifferentialCorpus(t *testing.T) {
 func TestDifferentialConformance(t *testing.T) {
 	tbl := server(t, "conformance")
 	ctx := context.Background()
-	files, err := filepath.Glob("../sigma/testdata/conformance/*.txtar")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
+	files := sigmatest.Files(t, "../sigma/testdata/conformance")
 	compared := 0
 	for _, file := range files {
-		name := strings.TrimSuffix(filepath.Base(file), ".txtar")
+		c := sigmatest.Load(t, file)
+		name, set, p := c.Name, c.Set, c.Pipeline
 		t.Run(name, func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			require.NoError(t, err)
-			parts := map[string][]byte{}
-			for _, f := range ar.Files {
-				parts[f.Name] = f.Data
-			}
-			var p *sigma.Pipeline
-			if data, ok := parts["pipeline.yml"]; ok {
-				p, err = sigma.ParsePipeline("pipeline.yml", data)
-				require.NoError(t, err)
-			}
-			if n, ok := parts["pipeline"]; ok {
-				p, err = sigma.LoadPipeline(strings.TrimSpace(string(n)))
-				require.NoError(t, err)
-			}
-			set, err := sigma.Parse("rule.yml", parts["rule.yml"], sigma.LoadOptions{Pipeline: p})
-			require.NoError(t, err)
-			dir := t.TempDir()
-			var evFiles []string
-			for _, part := range []string{"match.jsonl", "nomatch.jsonl", "events.jsonl"} {
-				if data, ok := parts[part]; ok {
-					f := filepath.Join(dir, part)
-					require.NoError(t, os.WriteFile(f, data, 0o644))
-					evFiles = append(evFiles, f)
-				}
-			}
+			evFiles := c.WriteEvents(t, t.TempDir())
 			require.NoError(t, tbl.Drop(ctx))
 			require.NoError(t, tbl.Init(ctx))
-			_, err = tbl.Load(ctx, evFiles, clickhouse.LoadOptions{})
+			_, err := tbl.Load(ctx, evFiles, clickhouse.LoadOptions{})
 			require.NoError(t, err)
 			want, _ := detections(t, sigma.FilesBackend{Files: evFiles}, set, p)
 			got, remote := detections(t, &clickhouse.Backend{Table: tbl}, set, p)

@@ -15,6 +15,7 @@ import (
 
 	"github.com/antibody-dev/antibody/rules/events"
 	"github.com/antibody-dev/antibody/rules/sigma"
+	"github.com/antibody-dev/antibody/rules/sigma/sigmatest"
 )
 
 // TestConformance runs the cases in testdata/conformance, one per file:
@@ -24,28 +25,10 @@ import (
 // detection) or events.jsonl with want (detections per rule title over
 // the whole stream, correlations included).
 func TestConformance(t *testing.T) {
-	files, err := filepath.Glob("testdata/conformance/*.txtar")
-	require.NoError(t, err)
-	require.NotEmpty(t, files)
-	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
-			ar, err := txtar.ParseFile(file)
-			require.NoError(t, err)
-			parts := map[string][]byte{}
-			for _, f := range ar.Files {
-				parts[f.Name] = f.Data
-			}
-			var p *sigma.Pipeline
-			if data, ok := parts["pipeline.yml"]; ok {
-				p, err = sigma.ParsePipeline("pipeline.yml", data)
-				require.NoError(t, err)
-			}
-			if name, ok := parts["pipeline"]; ok {
-				p, err = sigma.LoadPipeline(strings.TrimSpace(string(name)))
-				require.NoError(t, err)
-			}
-			set, err := sigma.Parse("rule.yml", parts["rule.yml"], sigma.LoadOptions{Pipeline: p})
-			require.NoError(t, err)
+	for _, file := range sigmatest.Files(t, "testdata/conformance") {
+		c := sigmatest.Load(t, file)
+		t.Run(c.Name, func(t *testing.T) {
+			parts, p, set := c.Parts, c.Pipeline, c.Set
 			require.Empty(t, set.Refusals, "rule.yml must load")
 			e := sigma.NewEngine(set, p)
 			if want, ok := parts["want"]; ok {
