@@ -51,7 +51,7 @@ CLICKHOUSE_ENV := ANTIBODY_REQUIRE_CLICKHOUSE=1 ANTIBODY_CLICKHOUSE=http://127.0
 backtest-test: deps
 	.ci/clickhouse-cluster start
 	status=0; \
-	$(CLICKHOUSE_ENV) $(GO) test -count=1 -v -run 'Differential' ./rules/clickhouse || status=1; \
+	$(CLICKHOUSE_ENV) $(GO) test -count=1 -v -run 'Differential|OldTable' ./rules/clickhouse || status=1; \
 	$(CLICKHOUSE_ENV) $(GO) test -count=1 -run 'TestScripts/backtest' ./internal/cli || status=1; \
 	.ci/clickhouse-cluster stop; exit $$status
 

@@ -279,3 +279,29 @@ func TestDifferentialRegressionSuite(t *testing.T) {
 	}
 	t.Logf("%d rule x sample expectations of antibody test, %d detections, equal in the backtest over %d sample files", len(want), total, len(samples))
 }
+
+// A table made before the dup column, or none at all, is refused with
+// what it is, before any rule runs or any event is sent.
+func TestOldTableRefused(t *testing.T) {
+	tbl := server(t, "old")
+	ctx := context.Background()
+	require.NoError(t, tbl.Drop(ctx))
+	old := strings.Replace(clickhouse.Schema, ",\n    dup UInt8", "", 1)
+	require.NotEqual(t, clickhouse.Schema, old)
+	require.NoError(t, tbl.Client.Exec(ctx, "CREATE TABLE "+tbl.Client.Database+"."+tbl.Name+" "+old+" ENGINE = MergeTree() ORDER BY time"))
+	p, err := sigma.LoadPipeline("windows")
+	require.NoError(t, err)
+	set, err := sigma.Load([]string{"../../testdata/example/rules/sigma/inc-2026-031"}, sigma.LoadOptions{Pipeline: p})
+	require.NoError(t, err)
+	var refused *clickhouse.OldTable
+	_, err = (&clickhouse.Backend{Table: tbl}).Detect(ctx, set, p, func(sigma.Detection) {})
+	require.ErrorAs(t, err, &refused)
+	assert.False(t, refused.Missing)
+	_, err = tbl.Load(ctx, []string{"../../testdata/example/samples/INC-2026-031/events/fs01-security.jsonl"}, clickhouse.LoadOptions{})
+	require.ErrorAs(t, err, &refused)
+
+	require.NoError(t, tbl.Drop(ctx))
+	_, err = (&clickhouse.Backend{Table: tbl}).Detect(ctx, set, p, func(sigma.Detection) {})
+	require.ErrorAs(t, err, &refused)
+	assert.True(t, refused.Missing)
+}
